@@ -1,0 +1,244 @@
+"""Print the wizard's speed figures: start-up, key latency, answers-file runs.
+
+Run from the repository root: `.venv/bin/python bench/run.py` (add `--quick`
+for fewer rounds). Everything runs on this machine: the wizard gets temporary
+config paths and HOME, and its network checks go to servers on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.pty_app import PtyApp  # noqa: E402
+
+BARE_MARKER = "BARE-APP-READY"
+SIZE = (120, 40)
+
+
+def wizard_command() -> str:
+    """The installed console script of this checkout's virtualenv."""
+    beside = Path(sys.executable).parent / "ask-runner-wizard"
+    found = str(beside) if beside.exists() else shutil.which("ask-runner-wizard")
+    if not found:
+        sys.exit("ask-runner-wizard is not installed: pip install -e .")
+    return found
+
+
+def child_env(home: Path) -> dict[str, str]:
+    """A plain local terminal: no SSH, 256 colours, a throwaway HOME."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SSH_", "TMUX", "ESCDELAY", "TEXTUAL"))
+    }
+    env.update(
+        TERM="xterm-256color",
+        HOME=str(home),
+        XDG_STATE_HOME=str(home / "state"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        LANG="C.UTF-8",
+    )
+    return env
+
+
+def first_screen_marker(step_number: int) -> str:
+    return f"step {step_number} of 9"
+
+
+def time_launch(argv: list[str], marker: str, env: dict[str, str], cwd: Path) -> float:
+    """Seconds from fork to `marker` drawn on the pty; then quit the program."""
+    app = PtyApp(argv, env, SIZE, cwd=str(cwd))
+    try:
+        drawn = app.wait_for_text(marker, timeout=60)
+    finally:
+        app.close()
+    return drawn - app.started
+
+
+def bench_startup(rounds: int, work: Path) -> dict[str, float]:
+    """Wizard vs bare Textual app, alternately, so both see the same machine."""
+    env = child_env(work / "home")
+    wizard = [
+        wizard_command(),
+        "--offline",
+        "--config",
+        str(work / "etc" / "config.toml"),
+        "--out",
+        str(work / "out"),
+    ]
+    bare = [sys.executable, str(ROOT / "bench" / "bare_app.py")]
+    # One unmeasured run each fills the OS file cache and writes .pyc files.
+    time_launch(bare, BARE_MARKER, env, work)
+    time_launch(wizard, first_screen_marker(1), env, work)
+
+    times: dict[str, list[float]] = {"wizard": [], "bare": []}
+    for _ in range(rounds):
+        times["bare"].append(time_launch(bare, BARE_MARKER, env, work))
+        times["wizard"].append(time_launch(wizard, first_screen_marker(1), env, work))
+    med_w = statistics.median(times["wizard"])
+    med_b = statistics.median(times["bare"])
+    return {"wizard_ms": med_w * 1000, "bare_ms": med_b * 1000, "ratio": med_w / med_b}
+
+
+def bench_latency(keys: int, work: Path, seed: int = 5) -> dict[str, float]:
+    """Key-to-echo times on the registration screen while its checks hang."""
+    from tests.servers.base import HangServer
+
+    env = child_env(work / "home")
+    rng = random.Random(seed)
+    alphabet = "abcdefghjkmnpqrstuvwxyz"
+    with HangServer() as hang:
+        argv = [
+            wizard_command(),
+            "--screen",
+            "registration",
+            "--config",
+            str(work / "etc" / "config.toml"),
+            "--out",
+            str(work / "out"),
+        ]
+        app = PtyApp(argv, env, SIZE, cwd=str(work))
+        latencies: list[float] = []
+        try:
+            app.wait_for_text(first_screen_marker(2), timeout=60)
+            # Focus starts on the URL field: point GitLab at the silent server.
+            start = len(app.output)
+            app.send(f"{hang.url}/".encode())
+            app.wait_for_text(f"{hang.url}/", since=start)
+            app.wait_for_text("running", since=start, timeout=10)
+
+            typed = ""
+            for i in range(keys):
+                char = rng.choice(alphabet)
+                typed += char
+                since = len(app.output)
+                sent = app.send(char.encode())
+                seen = app.wait_for_text(typed[-8:], timeout=5, since=since)
+                latencies.append(seen - sent)
+                # Mostly typing speed, with pauses past the debounce so the
+                # checks restart (and hang again) while the operator types.
+                pause = 0.8 if i % 6 == 5 else rng.uniform(0.05, 0.15)
+                end = time.perf_counter() + pause
+                while time.perf_counter() < end:
+                    app.read(end - time.perf_counter())
+            connections = len(hang.conns)
+        finally:
+            app.close()
+    return {
+        "median_ms": statistics.median(latencies) * 1000,
+        "worst_ms": max(latencies) * 1000,
+        "keys": len(latencies),
+        "hanging_connections": connections,
+    }
+
+
+def answers_example() -> Path | None:
+    """A complete answers file shipped in examples/, if there is one."""
+    for name in ("answers.toml", "answers.example.toml", "write-up.toml"):
+        path = ROOT / "examples" / name
+        if path.exists():
+            return path
+    found = sorted((ROOT / "examples").glob("*.toml"))
+    return found[0] if found else None
+
+
+def bench_answers_offline(rounds: int, work: Path) -> dict[str, float] | str:
+    """Wall time of `--answers FILE --yes --offline` into a fresh folder."""
+    example = answers_example()
+    if example is None:
+        return "no answers file in examples/"
+    times = []
+    for i in range(rounds):
+        run_dir = work / f"offline-{i}"
+        run_dir.mkdir()
+        argv = [
+            wizard_command(),
+            "--answers",
+            str(example),
+            "--yes",
+            "--offline",
+            "--config",
+            str(run_dir / "config.toml"),
+            "--out",
+            str(run_dir / "out"),
+        ]
+        began = time.perf_counter()
+        proc = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            env=child_env(work / "home"),
+            cwd=run_dir,
+            stdin=subprocess.DEVNULL,
+        )
+        took = time.perf_counter() - began
+        if proc.returncode != 0:
+            return f"exit {proc.returncode}: {(proc.stderr or proc.stdout)[-300:]}"
+        times.append(took)
+    return {"median_ms": statistics.median(times) * 1000, "runs": len(times)}
+
+
+def bench_answers_online(rounds: int, work: Path) -> dict[str, float] | str:
+    """Wall time of `--answers FILE --yes` with every check on local servers."""
+    try:
+        from bench.online import run_online
+    except ImportError as exc:
+        return f"not measured: {exc}"
+    return run_online(rounds, work, wizard_command(), child_env(work / "home"))
+
+
+def show(title: str, result: object) -> None:
+    print(f"{title}:")
+    if isinstance(result, dict):
+        for key, value in result.items():
+            text = f"{value:.2f}" if isinstance(value, float) else str(value)
+            print(f"  {key:20} {text}")
+    else:
+        print(f"  {result}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds")
+    parser.add_argument(
+        "--only", choices=["startup", "latency", "answers"], help="one figure only"
+    )
+    args = parser.parse_args(argv)
+    rounds = 5 if args.quick else 15
+    keys = 24 if args.quick else 60
+
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpu(s), pty {SIZE}")
+    with tempfile.TemporaryDirectory(prefix="arw-bench-") as tmp:
+        work = Path(tmp)
+        (work / "home").mkdir()
+        if args.only in (None, "startup"):
+            show(
+                f"1. launch to first screen, median of {rounds}",
+                bench_startup(rounds, work),
+            )
+        if args.only in (None, "latency"):
+            show("2. key to screen while every check hangs", bench_latency(keys, work))
+        if args.only in (None, "answers"):
+            show("3a. answers file, --offline", bench_answers_offline(rounds, work))
+            show(
+                "3b. answers file, checks on local servers",
+                bench_answers_online(rounds, work),
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,354 @@
+"""The layout and behaviour every step screen shares."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from screens import fields as F
+from screens.marks import ERROR, VALID, WARNING, mark
+from screens.widgets import CheckPanel, Field, StepList
+from wizard.checks import NOT_CHECKED, RUNNING, Check, CheckResult
+from wizard.model import STEPS
+from wizard.problems import Problem
+
+if TYPE_CHECKING:
+    from screens.app import WizardApp
+
+log = logging.getLogger(__name__)
+
+# Seconds of quiet typing before the live checks of a step run again.
+DEBOUNCE = 0.6
+
+STEP_TITLES = {
+    "target": "Target",
+    "registration": "Registration",
+    "cluster": "Cluster",
+    "cache": "OSS cache",
+    "images": "Image pulls",
+    "spot": "Spot",
+    "resources": "Resources",
+    "networking": "Networking",
+    "review": "Review",
+}
+
+KEYS_HELP = (
+    "Keys: Tab / Shift+Tab move between fields; Ctrl+N next step; Ctrl+B back; "
+    "Ctrl+G focuses the step list (Up/Down, Enter jumps); Ctrl+R runs the checks "
+    "that need your go-ahead; F1 shows or hides this help; Ctrl+Q quits. "
+    "Escape never discards anything."
+)
+
+
+class StepScreen(Screen):
+    """One wizard step: its fields, its problems, its live checks."""
+
+    STEP: ClassVar[str] = ""
+    HELP: ClassVar[str] = ""
+    FIELDS: ClassVar[tuple[F.FieldSpec, ...]] = ()
+
+    BINDINGS: ClassVar = [
+        Binding("ctrl+n", "next", "Next"),
+        Binding("ctrl+b", "back", "Back"),
+        Binding("ctrl+g", "steps", "Steps"),
+        Binding("ctrl+r", "confirm_checks", "Verify"),
+        Binding("f1", "help", "Help"),
+    ]
+
+    DEFAULT_CSS = """
+    StepScreen #title { height: 1; background: $primary; color: $text; padding: 0 1; }
+    StepScreen #body { height: 1fr; }
+    StepScreen #main { width: 1fr; height: 100%; }
+    StepScreen #content { height: 1fr; padding: 0 1; }
+    StepScreen #summary { margin-bottom: 1; }
+    StepScreen #summary.-error { color: $text-error; }
+    StepScreen #summary.-warning { color: $text-warning; }
+    StepScreen #help { display: none; border: round $primary; padding: 0 1; }
+    StepScreen #help.-shown { display: block; }
+    StepScreen .note { color: $text-muted; margin-bottom: 1; }
+    StepScreen .preview { margin-bottom: 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(name=self.STEP)
+        self.problems: list[Problem] = []
+        self._debounce: Timer | None = None
+        self._checks: list[Check] = []
+        self._pending: dict[str, Worker] = {}
+
+    @property
+    def wizard(self) -> WizardApp:
+        return self.app  # type: ignore[return-value]
+
+    # Layout ---------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        index = STEPS.index(self.STEP) + 1
+        yield Static(
+            f"ask-runner-wizard · step {index} of {len(STEPS)}: "
+            f"{STEP_TITLES[self.STEP]}",
+            id="title",
+            markup=False,
+        )
+        with Horizontal(id="body"):
+            yield StepList(STEPS, STEP_TITLES)
+            with Vertical(id="main"):
+                with VerticalScroll(id="content"):
+                    yield Static(
+                        self.HELP + "\n\n" + KEYS_HELP, id="help", markup=False
+                    )
+                    yield Static("", id="summary", markup=False)
+                    for spec in self.FIELDS:
+                        yield Field(spec, F.get_value(self.wizard.answers, spec.path))
+                    yield from self.extra()
+                yield CheckPanel(id="checks")
+        yield Footer()
+
+    def extra(self) -> Iterable[Widget]:
+        """Widgets a step shows after its fields (previews, computed sizes)."""
+        return ()
+
+    def refresh_extra(self) -> None:
+        """Bring the step's own widgets up to date after any answer changed."""
+
+    def on_mount(self) -> None:
+        self.wizard.visited.add(self.STEP)
+        self.revalidate()
+        self.start_checks()
+        self.set_timer(0.01, self.focus_first_field)
+
+    def focus_first_field(self) -> None:
+        for field in self.query(Field):
+            if field.display:
+                field.control.focus()
+                return
+
+    def on_screen_suspend(self) -> None:
+        self.stop_checks()
+
+    def on_unmount(self) -> None:
+        self.stop_checks()
+
+    # Answers --------------------------------------------------------------
+
+    def on_field_edited(self, event: Field.Edited) -> None:
+        event.stop()
+        spec = event.field.spec
+        current = F.get_value(self.wizard.answers, spec.path)
+        try:
+            value = F.to_model(spec, event.raw, current)
+        except F.NotANumber as exc:
+            event.field.show_problems([Problem(spec.path, str(exc))])
+            return
+        if value == current:
+            return
+        F.set_value(self.wizard.answers, spec.path, value)
+        self.wizard.touched.add(spec.path)
+        self.answer_changed(spec.path)
+        self.revalidate()
+        self.checks_changed(spec.path)
+
+    def answer_changed(self, path: str) -> None:
+        """Hook: a step reacts to one of its answers changing (e.g. new choices)."""
+
+    def show_value(self, path: str) -> None:
+        """Redraw the control of `path` from the model, after a change from elsewhere."""
+        for field in self.query(Field):
+            if field.spec.path == path:
+                field.set_control_value(F.get_value(self.wizard.answers, path))
+
+    def revalidate(self) -> None:
+        """Validate this step, show each problem beside its field, refresh the rest."""
+        answers = self.wizard.answers
+        self.problems = self.wizard.problems_of(self.STEP)
+        placed: set[int] = set()
+        for field in self.query(Field):
+            spec = field.spec
+            field.display = spec.show_if(answers) if spec.show_if else True
+            mine = [
+                p
+                for p in self.problems
+                if p.field == spec.path or p.field.startswith((spec.path + ".", spec.path + "["))
+            ]
+            if field.display:
+                placed.update(id(p) for p in mine)
+            field.show_problems(mine)
+        self.show_summary([p for p in self.problems if id(p) not in placed])
+        self.wizard.refresh_states()
+        self.query_one(StepList).show_states(self.wizard.states, self.STEP)
+        self.refresh_extra()
+        self.refresh_bindings()
+
+    def show_summary(self, unplaced: list[Problem]) -> None:
+        errors = [p for p in self.problems if p.level == ERROR]
+        warnings = [p for p in self.problems if p.level != ERROR]
+        summary = self.query_one("#summary", Static)
+        summary.remove_class("-error", "-warning")
+        if errors:
+            head = (
+                f"{mark(ERROR)} {len(errors)} error(s) on this step: "
+                "Next is off until they are fixed."
+            )
+            summary.add_class("-error")
+        elif warnings:
+            head = f"{mark(WARNING)} valid, with {len(warnings)} warning(s)."
+            summary.add_class("-warning")
+        else:
+            head = f"{mark(VALID)} valid."
+        lines = [head] + [f"{mark(p.level)} {p.field}: {p.message}" for p in unplaced]
+        summary.update("\n".join(lines))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.level == ERROR for p in self.problems)
+
+    # Navigation -----------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next":
+            # Shown but dimmed while the step is invalid: the operator sees why.
+            return None if self.has_errors else True
+        if action == "back":
+            return None if self.STEP == STEPS[0] else True
+        if action == "confirm_checks":
+            return any(c.on_confirm_only for c in self._checks) and not self.wizard.offline
+        return True
+
+    def action_next(self) -> None:
+        index = STEPS.index(self.STEP)
+        if index + 1 < len(STEPS):
+            self.wizard.goto(STEPS[index + 1])
+
+    def action_back(self) -> None:
+        index = STEPS.index(self.STEP)
+        if index > 0:
+            self.wizard.goto(STEPS[index - 1])
+
+    def action_steps(self) -> None:
+        self.query_one(StepList).focus()
+
+    def action_help(self) -> None:
+        self.query_one("#help").toggle_class("-shown")
+
+    def on_step_list_jump(self, event: StepList.Jump) -> None:
+        event.stop()
+        if event.step != self.STEP:
+            self.wizard.goto(event.step)
+
+    # Live checks ----------------------------------------------------------
+
+    def start_checks(self) -> None:
+        """List this step's checks, and run those that need no go-ahead."""
+        self._checks = self.wizard.checks_of(self.STEP)
+        panel = self.query_one(CheckPanel)
+        if self.wizard.offline:
+            panel.set_rows(
+                [
+                    (c.name, c.label, NOT_CHECKED, "offline: started with --offline")
+                    for c in self._checks
+                ]
+            )
+            return
+        panel.set_rows([(c.name, c.label, NOT_CHECKED, "") for c in self._checks])
+        self.run_checks(confirm=False)
+
+    def checks_changed(self, path: str) -> None:
+        """An answer changed: drop stale results now, re-check once typing stops."""
+        if self.wizard.offline:
+            return
+        for check in self._checks:
+            if not check.fields or path in check.fields:
+                worker = self._pending.pop(check.name, None)
+                if worker is not None:
+                    worker.cancel()
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE, self.rerun_checks)
+
+    def rerun_checks(self) -> None:
+        names = [c.name for c in self._checks]
+        self._checks = self.wizard.checks_of(self.STEP)
+        if [c.name for c in self._checks] != names:
+            self.stop_checks()
+            self.query_one(CheckPanel).set_rows(
+                [(c.name, c.label, NOT_CHECKED, "") for c in self._checks]
+            )
+            self.refresh_bindings()
+        self.run_checks(confirm=False, only_idle=True)
+
+    def run_checks(self, *, confirm: bool, only_idle: bool = False) -> None:
+        """Start each check in its own thread, on a copy of the answers."""
+        panel = self.query_one(CheckPanel)
+        snapshot = copy.deepcopy(self.wizard.answers)
+        timeouts = self.wizard.timeouts
+        for check in self._checks:
+            if check.on_confirm_only and not confirm:
+                if check.name not in self._pending:
+                    panel.update_row(
+                        check.name,
+                        check.label,
+                        NOT_CHECKED,
+                        "has a side effect: press Ctrl+R to run it",
+                    )
+                continue
+            if only_idle and check.name in self._pending:
+                continue
+            panel.update_row(check.name, check.label, RUNNING, "")
+            self._pending[check.name] = self.run_worker(
+                _runner(check, snapshot, timeouts),
+                name=check.name,
+                group="check:" + check.name,
+                exclusive=True,
+                thread=True,
+                exit_on_error=False,
+            )
+
+    def stop_checks(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        for worker in self._pending.values():
+            worker.cancel()
+        self._pending.clear()
+
+    def action_confirm_checks(self) -> None:
+        if not self.wizard.offline:
+            self.run_checks(confirm=True)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        name = worker.name
+        if self._pending.get(name) is not worker:
+            return  # a result for answers that have changed since: ignore it
+        check = next((c for c in self._checks if c.name == name), None)
+        if check is None or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
+        del self._pending[name]
+        panel = self.query_one(CheckPanel)
+        if event.state == WorkerState.ERROR:
+            # Only the exception type: its text might carry a credential.
+            kind = type(worker.error).__name__
+            panel.update_row(
+                name, check.label, ERROR, f"the check itself failed ({kind})"
+            )
+            return
+        result: CheckResult = worker.result
+        panel.update_row(name, check.label, result.status, result.message)
+        if result.facts:
+            self.wizard.absorb_facts(result.facts)
+
+
+def _runner(check: Check, answers, timeouts):
+    """A zero-argument callable for a thread worker."""
+    return lambda: check.run(answers, timeouts)

@@ -1,0 +1,120 @@
+"""Step 3: the Kubernetes cluster the job pods run in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from textual.widget import Widget
+from textual.widgets import Static
+
+from screens import fields as F
+from screens.base import StepScreen
+from screens.widgets import Field
+from wizard.model import CLUSTER_KIND_LABELS, CLUSTER_KINDS
+
+HELP = (
+    "Paste the kubeconfig from the cluster's connection information (or give the "
+    "path of a kubeconfig file), then pick the context to use. The runner service "
+    "runs as root or as gitlab-runner, whose HOME has no kubeconfig: the wizard "
+    "writes host, CA and client credentials into config.toml with the files next "
+    "to it at mode 0600, or a kubeconfig for that user when it must."
+)
+
+FIELDS = (
+    F.FieldSpec(
+        "cluster.kubeconfig",
+        "Kubeconfig (paste it here)",
+        "Multi-line; it holds credentials. Tab leaves the editor, Enter adds a line.",
+        kind=F.MULTILINE_SECRET,
+    ),
+    F.FieldSpec(
+        "cluster.kubeconfig_path",
+        "...or the path of a kubeconfig file",
+        "Used when nothing is pasted above.",
+        placeholder="~/.kube/config",
+    ),
+    F.FieldSpec(
+        "cluster.context",
+        "Context",
+        "Listed from the kubeconfig; pick one even when current-context is empty.",
+        kind=F.CHOICE,
+    ),
+    F.FieldSpec(
+        "cluster.namespace",
+        "Namespace",
+        "Where job pods run: a DNS-1123 label such as default or gitlab-ci.",
+    ),
+    F.FieldSpec(
+        "cluster.kind",
+        "Cluster kind",
+        "Decides which Alibaba placement, spot and size settings are written.",
+        kind=F.CHOICE,
+        choices=tuple((kind, CLUSTER_KIND_LABELS[kind]) for kind in CLUSTER_KINDS),
+    ),
+    F.FieldSpec(
+        "cluster.region",
+        "Region (optional)",
+        "e.g. cn-hangzhou; used for the OSS endpoint and ECI's regional sizes.",
+    ),
+    F.FieldSpec(
+        "cluster.vpc_id",
+        "VPC id (optional)",
+        "Used by the networking check to look for a NAT gateway.",
+    ),
+    F.FieldSpec(
+        "cluster.vswitch_ids",
+        "vSwitch ids (optional)",
+        "Comma-separated: the vSwitches the pods get their addresses from.",
+        kind=F.LIST,
+    ),
+)
+
+
+class ClusterScreen(StepScreen):
+    """Kubeconfig, context, namespace and cluster kind."""
+
+    STEP = "cluster"
+    HELP = HELP
+    FIELDS = FIELDS
+
+    def extra(self) -> Iterable[Widget]:
+        yield Static("", id="kubeconfig-summary", classes="preview", markup=False)
+
+    def on_mount(self) -> None:
+        self.offer_contexts()
+        super().on_mount()
+
+    def answer_changed(self, path: str) -> None:
+        if path in ("cluster.kubeconfig", "cluster.kubeconfig_path"):
+            self.offer_contexts()
+
+    def offer_contexts(self) -> None:
+        """List the kubeconfig's contexts in the Context field."""
+        from wizard.kubeconfig import KubeconfigError, parse_kubeconfig
+        from wizard.validate import kubeconfig_text
+
+        answers = self.wizard.answers
+        summary = self.query_one("#kubeconfig-summary", Static)
+        field = next(f for f in self.query(Field) if f.spec.path == "cluster.context")
+        text, _ = kubeconfig_text(answers)
+        try:
+            info = parse_kubeconfig(text) if text.strip() else None
+        except KubeconfigError:
+            info = None  # the error itself shows under the kubeconfig field
+        if info is None:
+            summary.update("")
+            field.set_choices((), answers.cluster.context)
+            return
+        names = info.context_names
+        if answers.cluster.context not in names:
+            if info.current_context:
+                answers.cluster.context = info.current_context
+            elif len(names) == 1:
+                answers.cluster.context = names[0]
+        choices = tuple(
+            (c.name, f"{c.name} ({c.server or 'no server'})") for c in info.contexts
+        )
+        field.set_choices(choices, answers.cluster.context)
+        current = info.current_context or "(none: pick a context)"
+        summary.update(
+            f"Kubeconfig: {len(names)} context(s); current-context: {current}."
+        )

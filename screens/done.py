@@ -1,0 +1,63 @@
+"""The last screen: what was written, and what is left to do by hand."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Static
+
+from screens.marks import VALID, mark
+
+
+def done_text(plan: Any, report: Any) -> str:
+    """Plain text of the result: files written, unchanged, backed up; manual steps."""
+    written = list(getattr(report, "written", []) or [])
+    unchanged = list(getattr(report, "unchanged", []) or [])
+    backups = dict(getattr(report, "backups", {}) or {})
+    lines = [f"{mark(VALID)} Done. {len(written)} file(s) written:"]
+    lines += [f"  {path}" for path in written] or ["  (none)"]
+    if unchanged:
+        lines.append(f"{len(unchanged)} file(s) already up to date, not touched:")
+        lines += [f"  {path}" for path in unchanged]
+    if backups:
+        lines.append("Previous versions kept as:")
+        lines += [f"  {backup}" for backup in backups.values()]
+    steps = list(getattr(plan, "manual_steps", []) or [])
+    lines.append("")
+    lines.append("Left to do by hand:" if steps else "Nothing is left to do by hand.")
+    lines += [f"  {n}. {step}" for n, step in enumerate(steps, 1)]
+    return "\n".join(lines)
+
+
+class DoneScreen(Screen):
+    """Lists the written files and the steps left to the operator."""
+
+    BINDINGS: ClassVar = [Binding("ctrl+q", "app.quit", "Quit")]
+
+    DEFAULT_CSS = """
+    DoneScreen #title { height: 1; background: $success; color: $text; padding: 0 1; }
+    DoneScreen #result { padding: 1 1; }
+    """
+
+    def __init__(self, plan: Any, report: Any) -> None:
+        super().__init__(name="done")
+        self.plan = plan
+        self.report = report
+
+    def compose(self) -> ComposeResult:
+        yield Static("ask-runner-wizard · written", id="title", markup=False)
+        with VerticalScroll():
+            yield Static(done_text(self.plan, self.report), id="result", markup=False)
+            yield Button("Quit", id="quit", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#quit", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.app.exit(0)

@@ -1,0 +1,201 @@
+"""Step 9: every file that will be written, its diff, and the write itself."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import Button, Collapsible, Static
+from textual.worker import Worker, WorkerState
+
+from screens import fields as F
+from screens.base import StepScreen
+from screens.marks import ERROR, mark
+from wizard.problems import Problem
+
+log = logging.getLogger(__name__)
+
+HELP = (
+    "This is everything the wizard will write. config.toml is merged, never "
+    "regenerated; files holding credentials are mode 0600 and their secrets are "
+    "masked below. Each changed file is backed up first and replaced atomically; "
+    "unchanged files are not touched. Open a file's diff with Enter. Ctrl+N or "
+    "the Write button writes them all."
+)
+
+FIELDS = (
+    F.FieldSpec(
+        "review.apply",
+        "Apply the manifests to the cluster after writing",
+        "A server-side dry run first, then server-side apply; off: apply them by hand.",
+        kind=F.BOOL,
+        show_if=lambda a: False,  # shown only online, see ReviewScreen.on_mount
+    ),
+)
+
+STATUS_WORDS = {"new": "new", "changed": "changed", "unchanged": "unchanged"}
+
+
+def plan_for(app: Any) -> Any:
+    """The domain's plan for the app's answers and paths, rendered in memory."""
+    from wizard.write.plan import plan_for_options
+
+    return plan_for_options(app.answers, app.options)
+
+
+class ReviewScreen(StepScreen):
+    """Lists and diffs every artifact, then writes them."""
+
+    STEP = "review"
+    HELP = HELP
+    FIELDS = FIELDS
+
+    BINDINGS: ClassVar = [Binding("ctrl+n", "next", "Write")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan: Any = None
+        self.writing = False
+
+    def extra(self) -> Iterable[Widget]:
+        yield Static("", id="plan-summary", markup=False)
+        yield Static("", id="files", classes="preview", markup=False)
+        yield Button("Write files", id="write", variant="primary")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.build()
+
+    def build(self) -> None:
+        """Render the plan and show one line and a masked diff per file."""
+        for old in self.query(Collapsible):
+            old.remove()
+        summary = self.query_one("#plan-summary", Static)
+        self.plan = None
+        if self.has_errors:
+            summary.update(
+                "Nothing can be written until the errors above are fixed; "
+                "jump to their step with Ctrl+G."
+            )
+            self.query_one("#files", Static).update("")
+            self.refresh_bindings()
+            return
+        try:
+            self.plan = plan_for(self.wizard)
+        except Exception as exc:  # noqa: BLE001 - shown, and the write stays off
+            # A domain error message names the field and never holds a secret.
+            log.info("no plan: %s", type(exc).__name__)
+            summary.update(f"{mark(ERROR)} cannot prepare the files: {exc}")
+            self.refresh_bindings()
+            return
+        from wizard.write.files import diff_artifacts
+
+        diffs = diff_artifacts(self.plan.artifacts, secrets=secret_values(self.wizard.answers))
+        lines = [f"{len(diffs)} file(s):"]
+        for d in diffs:
+            mode = "0600, holds secrets" if d.secret else ""
+            extra = f" ({mode})" if mode else ""
+            lines.append(f"{STATUS_WORDS.get(d.status, d.status):>9}  {d.path}{extra}")
+            if d.label:
+                lines.append(f"           {d.label}")
+        for warning in getattr(self.plan, "warnings", ()):
+            lines.append(f"{mark('warning')} {warning}")
+        summary.update("\n".join(lines))
+        self.query_one("#files", Static).update("")
+        button = self.query_one("#write", Button)
+        self.mount_all(
+            (
+                Collapsible(
+                    Static(d.diff or "(no change)", markup=False),
+                    title=f"{d.status}: {d.path.name}",
+                    collapsed=True,
+                )
+                for d in diffs
+            ),
+            before=button,
+        )
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next":
+            return None if (self.plan is None or self.writing) else True
+        return super().check_action(action, parameters)
+
+    def action_next(self) -> None:
+        self.write()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "write":
+            event.stop()
+            self.write()
+
+    def write(self) -> None:
+        """Write every artifact in a worker; the final screen lists the result."""
+        if self.plan is None or self.writing:
+            return
+        self.writing = True
+        self.query_one("#write", Button).disabled = True
+        self.refresh_bindings()
+        plan = self.plan
+        self.run_worker(
+            lambda: write_plan(plan, self.wizard),
+            name="write",
+            group="write",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "write":
+            super().on_worker_state_changed(event)
+            return
+        if event.state == WorkerState.SUCCESS:
+            from screens.done import DoneScreen
+
+            report = event.worker.result
+            self.wizard.written = [str(p) for p in report_paths(report)]
+            self.app.switch_screen(DoneScreen(self.plan, report))
+        elif event.state == WorkerState.ERROR:
+            self.writing = False
+            self.query_one("#write", Button).disabled = False
+            error = event.worker.error
+            self.query_one("#plan-summary", Static).update(
+                f"{mark(ERROR)} nothing was written: {error}"
+            )
+            self.refresh_bindings()
+
+
+def write_plan(plan: Any, app: Any) -> Any:
+    """The same write the answers-file run does, from a worker thread."""
+    from wizard.write.plan import write_plan as domain_write
+
+    return domain_write(plan)
+
+
+def report_paths(report: Any) -> list[Any]:
+    return list(getattr(report, "written", []) or [])
+
+
+def secret_values(answers: Any) -> list[str]:
+    """Every secret in the answers, so diffs can mask them wherever they appear."""
+    from dataclasses import fields, is_dataclass
+
+    from wizard.secret import Secret
+
+    found: list[str] = []
+    for section in fields(answers):
+        part = getattr(answers, section.name)
+        if not is_dataclass(part):
+            continue
+        for f in fields(part):
+            value = getattr(part, f.name)
+            if isinstance(value, Secret) and value:
+                found.append(value.reveal())
+    return found
+
+
+def problems_text(problems: list[Problem]) -> str:
+    return "\n".join(f"{mark(p.level)} {p.field}: {p.message}" for p in problems)

@@ -1,0 +1,51 @@
+"""Step 1: which config.toml, and which runner entry in it."""
+
+from __future__ import annotations
+
+from screens import fields as F
+from screens.base import StepScreen
+
+HELP = (
+    "Pick the gitlab-runner config.toml to change and the [[runners]] entry in it. "
+    "The wizard merges into that file: it changes only the keys it owns in this one "
+    "entry, and every other runner, comment and unknown key stays as it was. Other "
+    "files (manifests, credentials, examples) go to the output folder."
+)
+
+FIELDS = (
+    F.FieldSpec(
+        "target.config",
+        "config.toml path",
+        "Empty means gitlab-runner's default: /etc/gitlab-runner/config.toml as root.",
+        placeholder="/etc/gitlab-runner/config.toml",
+    ),
+    F.FieldSpec(
+        "target.mode",
+        "Runner entry",
+        "Edit an entry already in config.toml, or append a new one.",
+        kind=F.RADIO,
+        choices=(
+            ("edit", "Edit an existing [[runners]] entry"),
+            ("new", "Add a new [[runners]] entry"),
+        ),
+    ),
+    F.FieldSpec(
+        "target.runner",
+        "Name of the entry to edit",
+        "The name = value of the [[runners]] entry this wizard changes.",
+        show_if=lambda a: a.target.mode == "edit",
+    ),
+    F.FieldSpec(
+        "target.out_dir",
+        "Output folder",
+        "Where manifests and credential files go; empty means a folder next to config.toml.",
+    ),
+)
+
+
+class TargetScreen(StepScreen):
+    """Which config.toml and which runner entry the wizard changes."""
+
+    STEP = "target"
+    HELP = HELP
+    FIELDS = FIELDS

@@ -1,0 +1,251 @@
+"""The building blocks every step screen shares: a field, the step list, the check panel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import (
+    Checkbox,
+    Input,
+    OptionList,
+    RadioButton,
+    RadioSet,
+    Select,
+    Static,
+    TextArea,
+)
+from textual.widgets.option_list import Option
+
+from screens import fields as F
+from screens.marks import ERROR, NOT_VISITED, WARNING, mark
+from wizard.problems import Problem
+
+
+class Field(Vertical):
+    """A labelled control with its one-line help and, under it, its problems."""
+
+    DEFAULT_CSS = """
+    Field { height: auto; margin-bottom: 1; }
+    Field > .label { text-style: bold; }
+    Field > .help { color: $text-muted; }
+    Field > .problem { display: none; }
+    Field > .problem.-error { display: block; color: $text-error; }
+    Field > .problem.-warning { display: block; color: $text-warning; }
+    Field TextArea { height: 8; }
+    Field Input { background: $boost; }
+    Field Input:focus { background: $surface-lighten-2; }
+    Field RadioSet { width: 100%; }
+    """
+
+    @dataclass
+    class Edited(Message):
+        """The operator changed this field's control."""
+
+        field: Field
+        raw: object
+
+    def __init__(self, spec: F.FieldSpec, value: object) -> None:
+        super().__init__(id="field-" + spec.widget_id[2:])
+        self.spec = spec
+        self.choices = spec.choices  # a step may replace them (kubeconfig contexts)
+        self.initial = F.to_control(spec, value)
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.spec.label, classes="label", markup=False)
+        yield self._control()
+        yield Static(self.spec.help, classes="help", markup=False)
+        yield Static("", classes="problem", markup=False)
+
+    def _control(self) -> Widget:
+        spec, value, wid = self.spec, self.initial, self.spec.widget_id
+        if spec.kind == F.MULTILINE_SECRET:
+            area = TextArea(str(value), id=wid, show_line_numbers=True)
+            area.tab_behavior = "focus"
+            return area
+        if spec.kind == F.BOOL:
+            return Checkbox(spec.label, bool(value), id=wid)
+        if spec.kind == F.CHOICE:
+            options = [(words, choice) for choice, words in self.choices]
+            known = [choice for choice, _ in self.choices]
+            return Select(
+                options,
+                value=value if value in known else Select.NULL,
+                allow_blank=value not in known,
+                compact=True,
+                id=wid,
+            )
+        if spec.kind == F.RADIO:
+            buttons = [
+                RadioButton(words, value=(choice == value))
+                for choice, words in self.choices
+            ]
+            return RadioSet(*buttons, id=wid)
+        return Input(
+            str(value),
+            placeholder=spec.placeholder,
+            password=spec.kind == F.SECRET,
+            type="integer" if spec.kind == F.INT else "text",
+            compact=True,
+            id=wid,
+        )
+
+    @property
+    def control(self) -> Widget:
+        return self.query_one("#" + self.spec.widget_id)
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        """Show this field's errors and warnings under it; hide the line when none."""
+        line = self.query_one(".problem", Static)
+        line.remove_class("-error", "-warning")
+        if not problems:
+            line.update("")
+            return
+        worst = ERROR if any(p.level == ERROR for p in problems) else WARNING
+        line.update(
+            "\n".join(f"{mark(p.level)} {p.level}: {p.message}" for p in problems)
+        )
+        line.add_class("-" + worst)
+
+    def set_control_value(self, value: object) -> None:
+        """Show a model value that changed elsewhere (a fact found by a check)."""
+        shown = F.to_control(self.spec, value)
+        control = self.control
+        if isinstance(control, Input):
+            control.value = str(shown)
+        elif isinstance(control, TextArea):
+            control.text = str(shown)
+        elif isinstance(control, Checkbox):
+            control.value = bool(shown)
+        elif isinstance(control, Select):
+            known = [choice for choice, _ in self.choices]
+            control.value = shown if shown in known else Select.NULL
+        elif isinstance(control, RadioSet):
+            for (choice, _), button in zip(
+                self.choices, control.query(RadioButton), strict=False
+            ):
+                button.value = choice == shown
+
+    def set_choices(self, choices: tuple[tuple[str, str], ...], value: str) -> None:
+        """Offer new choices in a Select and show `value` if it is one of them."""
+        self.choices = choices
+        control = self.control
+        if isinstance(control, Select):
+            control.set_options([(words, choice) for choice, words in choices])
+            known = [choice for choice, _ in choices]
+            control.value = value if value in known else Select.NULL
+
+    def _edited(self, raw: object) -> None:
+        self.post_message(self.Edited(self, raw))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._edited(event.value)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self._edited(event.text_area.text)
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        self._edited(event.value)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.value is not Select.NULL:
+            self._edited(event.value)
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        if 0 <= event.index < len(self.choices):
+            self._edited(self.choices[event.index][0])
+
+
+class StepList(OptionList):
+    """Every step with its state; Enter on one jumps there."""
+
+    DEFAULT_CSS = """
+    StepList { width: 18; height: 100%; border: none; padding: 0; }
+    StepList:focus { border: none; }
+    """
+
+    @dataclass
+    class Jump(Message):
+        step: str
+
+    def __init__(self, steps: tuple[str, ...], titles: dict[str, str]) -> None:
+        super().__init__(*[Option(titles[s], id=s) for s in steps], id="steps")
+        self.steps = steps
+        self.titles = titles
+
+    def show_states(self, states: dict[str, str], current: str) -> None:
+        for step in self.steps:
+            state = states.get(step, NOT_VISITED)
+            here = mark("current") if step == current else " "
+            self.replace_option_prompt(
+                step, f"{here}{mark(state)} {self.titles[step]}"
+            )
+        self.highlighted = self.steps.index(current)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.post_message(self.Jump(event.option.id))
+
+
+class CheckPanel(Vertical):
+    """One line per live check of the step: a mark, what it checks, status and why."""
+
+    DEFAULT_CSS = """
+    CheckPanel { height: auto; max-height: 7; border-top: solid $primary; }
+    CheckPanel > .title { text-style: bold; }
+    CheckPanel > .check.-error { color: $text-error; }
+    CheckPanel > .check.-warning { color: $text-warning; }
+    CheckPanel > .check.-ok { color: $text-success; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("Live checks", classes="title")
+        yield Static("", id="checks-empty")
+
+    def set_rows(self, rows: list[tuple[str, str, str, str]]) -> None:
+        """Replace every row: (check name, label, status, why)."""
+        for old in self.query(".check"):
+            old.remove()
+        self.query_one("#checks-empty", Static).update(
+            "" if rows else "No live checks for this step."
+        )
+        self.mount_all(
+            Static(
+                self._text(label, status, why),
+                id=self._row_id(name),
+                classes=self._classes(status),
+                markup=False,
+            )
+            for name, label, status, why in rows
+        )
+
+    def update_row(self, name: str, label: str, status: str, why: str) -> None:
+        row = self.query_one("#" + self._row_id(name), Static)
+        row.set_classes(self._classes(status))
+        row.update(self._text(label, status, why))
+
+    def row_text(self, name: str) -> str:
+        """What one check's line says, as plain text."""
+        return str(self.query_one("#" + self._row_id(name), Static).content)
+
+    @staticmethod
+    def _classes(status: str) -> str:
+        return "check -" + status.replace(" ", "-")
+
+    @staticmethod
+    def _text(label: str, status: str, why: str) -> str:
+        line = f"{mark(status)} {label}: {status}"
+        return f"{line}. {why}" if why else line
+
+    @staticmethod
+    def _row_id(name: str) -> str:
+        return "check-" + "".join(c if c.isalnum() else "-" for c in name)

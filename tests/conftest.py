@@ -1,0 +1,77 @@
+"""Shared fixtures: where shared/ and the examples are, and a private log file."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# CI puts a copy of shared/ beside the clone, as in the working tree.
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The read-only reference folder beside the repository."""
+    assert SHARED.is_dir(), f"expected the shared reference folder at {SHARED}"
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir(shared_dir: Path) -> Path:
+    return shared_dir / "reference" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def cases_dir(shared_dir: Path) -> Path:
+    return shared_dir / "cases"
+
+
+@pytest.fixture(scope="session")
+def key_table_path(shared_dir: Path) -> Path:
+    return shared_dir / "reference" / "gitlab-runner-config-keys.tsv"
+
+
+@pytest.fixture(scope="session")
+def examples_dir() -> Path:
+    return ROOT / "examples"
+
+
+@pytest.fixture(autouse=True)
+def private_log(tmp_path_factory, monkeypatch) -> Path:
+    """Every test logs into its own temporary file, never into the real home."""
+    path = tmp_path_factory.mktemp("log") / "wizard.log"
+    monkeypatch.setenv("ASK_RUNNER_WIZARD_LOG", str(path))
+    return path
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, fixtures_dir: Path):
+    """A folder holding a copy of a fixture as config.toml; returns a factory."""
+
+    def make(fixture: str = "config-registered.toml") -> Path:
+        target = tmp_path / "etc" / "config.toml"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(fixtures_dir / fixture, target)
+        return target
+
+    return make
+
+
+def tree_snapshot(root: Path) -> dict[str, tuple[str, int]]:
+    """Every file below `root`: its hash and mode, to prove nothing was written."""
+    snap = {}
+    for dirpath, _dirs, names in os.walk(root):
+        for name in names:
+            path = Path(dirpath) / name
+            data = path.read_bytes()
+            snap[str(path.relative_to(root))] = (
+                hashlib.sha256(data).hexdigest(),
+                stat.S_IMODE(path.stat().st_mode),
+            )
+    return snap

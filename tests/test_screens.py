@@ -1,0 +1,354 @@
+"""Pilot tests of each step screen at 80x24, driven by the keyboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static
+
+from screens.app import create_app
+from screens.base import StepScreen
+from screens.marks import ascii_only
+from screens.testing import choose, focus, paste_into, toggle_to, type_into
+from screens.widgets import CheckPanel, Field
+from wizard.model import STEPS, Answers
+from wizard.secret import Secret
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CASES = SHARED / "cases"
+SIZE = (80, 24)
+
+
+@dataclass
+class Options:
+    """What the CLI hands the app; offline so no test reaches a network."""
+
+    offline: bool = True
+    screen: str | None = None
+    config: str | None = None
+    out: str | None = None
+    runner: str | None = None
+
+
+def app_at(step: str, answers: Answers | None = None, **options):
+    return create_app(answers or Answers(), Options(screen=step, **options))
+
+
+def field(app, path: str) -> Field:
+    return next(f for f in app.screen.query(Field) if f.spec.path == path)
+
+
+def problem_text(app, path: str) -> str:
+    return str(field(app, path).query_one(".problem", Static).content)
+
+
+def screen_text(app) -> str:
+    """Everything drawn, as plain text (the SVG holds the characters on screen)."""
+    return app.export_screenshot()
+
+
+async def test_registration_error_shows_under_the_field_and_dims_next():
+    """A URL without a scheme is named under the URL field; Next stays off."""
+    app = app_at("registration")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-registration-url", "gitlab.example.com")
+        assert "error" in problem_text(app, "registration.url")
+        assert "https://" in problem_text(app, "registration.url")
+        assert app.screen.check_action("next", ()) is None
+
+        await pilot.press("ctrl+n")
+        assert app.screen.STEP == "registration"
+
+
+async def test_next_enables_once_the_step_is_valid():
+    """Fixing every error turns Next on, and Ctrl+N then moves on."""
+    answers = Answers()
+    answers.target.mode = "edit"
+    answers.target.runner = "gitlab-k8s"
+    app = app_at("registration", answers)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-registration-url", "https://gitlab.example.com")
+        await type_into(pilot, "f-registration-token", "glrt-abcdefghijklmnopqrstuv")
+        assert problem_text(app, "registration.url") == ""
+        assert app.screen.check_action("next", ()) is True
+        await pilot.press("ctrl+n")
+        assert app.screen.STEP == "cluster"
+        assert app.answers.registration.url == "https://gitlab.example.com"
+
+
+async def test_step_list_jumps_by_keyboard():
+    """Ctrl+G focuses the step list; arrows and Enter open another step."""
+    app = app_at("target")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+g")
+        assert app.focused.id == "steps"
+        await pilot.press("down", "down", "down", "enter")
+        await pilot.pause()
+        assert app.screen.STEP == "cache"
+        await pilot.press("ctrl+g", "end", "enter")
+        await pilot.pause()
+        assert app.screen.STEP == "review"
+
+
+async def test_step_states_are_words_and_marks():
+    """Visited steps show their state as a mark; the heading says it in words."""
+    app = app_at("cache")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.states["cache"] == "error"
+        summary = str(app.screen.query_one("#summary", Static).content)
+        assert "error" in summary and "Next is off" in summary
+        await pilot.press("ctrl+g", "up", "up", "enter")
+        await pilot.pause()
+        assert app.screen.STEP == "registration"
+        prompt = str(app.screen.query_one("#steps").get_option("cache").prompt)
+        assert "OSS cache" in prompt and ("✗" in prompt or "x" in prompt)
+
+
+@pytest.mark.parametrize("step", STEPS)
+async def test_escape_never_discards_input(step):
+    """Escape, alone or as a split arrow key's first byte, keeps screen and answers."""
+    app = app_at(step)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        inputs = [
+            f
+            for f in app.screen.query(Field)
+            if f.display and isinstance(f.control, Input) and not f.control.password
+        ]
+        typed = None
+        if inputs:
+            target = inputs[0]
+            await type_into(pilot, target.spec.widget_id, "keep-me")
+            typed = target.control.value
+        await pilot.press("escape")
+        await pilot.press("escape", "left_square_bracket", "A")
+        assert app.screen.STEP == step
+        if inputs:
+            assert target.control.value.startswith(typed)
+
+
+async def test_escape_keeps_a_pasted_kubeconfig():
+    """The multi-line editor keeps its text through Escape."""
+    text = (CASES / "10-empty-current-context.kubeconfig.yaml").read_text()
+    app = app_at("cluster")
+    async with app.run_test(size=SIZE) as pilot:
+        await paste_into(pilot, "f-cluster-kubeconfig", text)
+        await pilot.press("escape", "escape")
+        assert app.screen.STEP == "cluster"
+        assert app.answers.cluster.kubeconfig.reveal() == text
+
+
+async def test_legacy_questions_only_for_a_registration_token():
+    """Description, tags, run-untagged and locked appear only for a legacy token."""
+    app = app_at("registration")
+    async with app.run_test(size=SIZE) as pilot:
+        assert not field(app, "registration.tags").display
+        await type_into(pilot, "f-registration-token", "GR1348941abcdefghijklmnop")
+        assert field(app, "registration.tags").display
+        kind = str(app.screen.query_one("#token-kind", Static).content)
+        assert "legacy registration token" in kind
+        await type_into(pilot, "f-registration-token", "glrt-abcdefghijklmnopqrstuv")
+        assert not field(app, "registration.tags").display
+        assert "glrt-" in str(app.screen.query_one("#token-kind", Static).content)
+
+
+async def test_secrets_are_never_drawn_in_clear():
+    """A typed token and AccessKey secret never appear on screen."""
+    app = app_at("registration")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-registration-token", "glrt-SECRETcanary0000000")
+        assert app.answers.registration.token.reveal() == "glrt-SECRETcanary0000000"
+        assert "SECRETcanary" not in screen_text(app)
+    app = app_at("cache")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-cache-access-key-secret", "SECRETcanaryAK")
+        assert "SECRETcanaryAK" not in screen_text(app)
+        assert isinstance(app.answers.cache.access_key_secret, Secret)
+
+
+async def test_context_list_from_a_kubeconfig_without_current_context():
+    """Case 10: contexts are listed and picked although current-context is empty."""
+    text = (CASES / "10-empty-current-context.kubeconfig.yaml").read_text()
+    app = app_at("cluster")
+    async with app.run_test(size=SIZE) as pilot:
+        await paste_into(pilot, "f-cluster-kubeconfig", text)
+        assert "pick one of: prod, staging" in problem_text(app, "cluster.context")
+        await choose(pilot, "f-cluster-context", "staging")
+        assert app.answers.cluster.context == "staging"
+        assert problem_text(app, "cluster.context") == ""
+
+
+async def test_kubeconfig_path_lists_contexts(tmp_path):
+    """A kubeconfig given by path fills the context list like a pasted one."""
+    path = tmp_path / "kubeconfig"
+    path.write_text((CASES / "10-missing-current-context.kubeconfig.yaml").read_text())
+    app = app_at("cluster")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-cluster-kubeconfig-path", str(path))
+        assert app.answers.cluster.context == "dev"
+        assert problem_text(app, "cluster.context") == ""
+
+
+async def test_broken_kubeconfig_names_both_lines():
+    """Case 14: the YAML error names the user's own lines under the field."""
+    text = (CASES / "14-list-item-after-key.kubeconfig.yaml").read_text()
+    app = app_at("cluster")
+    async with app.run_test(size=SIZE) as pilot:
+        await paste_into(pilot, "f-cluster-kubeconfig", text)
+        message = problem_text(app, "cluster.kubeconfig")
+        assert "line" in message
+        assert app.answers.cluster.kubeconfig.reveal() == text
+
+
+async def test_cluster_kind_select_by_keyboard():
+    """The cluster kind is a Select of the five kinds."""
+    app = app_at("cluster")
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, "f-cluster-kind", "ack-acs")
+        assert app.answers.cluster.kind == "ack-acs"
+        await choose(pilot, "f-cluster-kind", "other")
+        assert app.answers.cluster.kind == "other"
+
+
+async def test_spot_in_words_shows_the_annotation_text():
+    """Cap the price: the price field appears and the exact annotations are shown."""
+    app = app_at("spot")
+    async with app.run_test(size=SIZE) as pilot:
+        assert not field(app, "spot.price_limit").display
+        await choose(pilot, "f-spot-strategy", "cap")
+        assert app.answers.spot.strategy == "cap"
+        await type_into(pilot, "f-spot-price-limit", "0.1234")
+        assert "3 decimals" in problem_text(app, "spot.price_limit")
+        assert app.screen.check_action("next", ()) is None
+        await type_into(pilot, "f-spot-price-limit", "0.125")
+        preview = str(app.screen.query_one("#spot-preview", Static).content)
+        assert '"k8s.aliyun.com/eci-spot-strategy" = "SpotWithPriceLimit"' in preview
+        assert '"k8s.aliyun.com/eci-spot-price-limit" = "0.125"' in preview
+
+
+async def test_spot_on_acs_shows_the_best_effort_label():
+    """On ACS, following the market writes the best-effort QoS label."""
+    answers = Answers()
+    answers.cluster.kind = "acs"
+    app = app_at("spot", answers)
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, "f-spot-strategy", "market")
+        preview = str(app.screen.query_one("#spot-preview", Static).content)
+        assert '"alibabacloud.com/compute-qos" = "best-effort"' in preview
+
+
+@pytest.mark.parametrize(
+    ("kind", "billed"), [("ask", "4 vCPU / 8 GiB"), ("acs", "3.5 vCPU / 8 GiB")]
+)
+async def test_resources_show_the_billed_size(kind, billed):
+    """The write-up's requests give 4/8 on ECI and 3.5/8 on ACS."""
+    answers = Answers()
+    answers.cluster.kind = kind
+    app = app_at("resources", answers)
+    async with app.run_test(size=SIZE) as pilot:
+        for path, value in (
+            ("cpu-request", "2"),
+            ("memory-request", "6Gi"),
+            ("service-cpu-request", "1"),
+            ("service-memory-request", "1Gi"),
+            ("helper-cpu-request", "250m"),
+            ("helper-memory-request", "512Mi"),
+        ):
+            await type_into(pilot, f"f-resources-{path}", value)
+        text = str(app.screen.query_one("#billed-size", Static).content)
+        assert billed in text
+
+
+async def test_bad_quantity_error_under_its_field():
+    """6GB is refused next to the memory field, with the fix."""
+    app = app_at("resources")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-resources-memory-request", "6GB")
+        assert "6Gi" in problem_text(app, "resources.memory_request")
+        assert app.screen.check_action("next", ()) is None
+
+
+async def test_bucket_and_mirror_errors():
+    """A bad bucket name and a mirror without scheme are named on their screens."""
+    app = app_at("cache")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-cache-bucket", "My_Bucket")
+        assert "error" in problem_text(app, "cache.bucket")
+    app = app_at("images")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-images-mirror", "abc.mirror.aliyuncs.com")
+        assert "error" in problem_text(app, "images.mirror")
+
+
+async def test_networking_explains_each_egress_choice():
+    """Each egress choice says what it needs; EIP shows its annotation and cost."""
+    app = app_at("networking")
+    async with app.run_test(size=SIZE) as pilot:
+        needs = app.screen.query_one("#egress-needs", Static)
+        assert "NAT gateway" in str(needs.content)
+        await choose(pilot, "f-networking-egress", "eip")
+        assert "EIP" in str(needs.content)
+        assert field(app, "networking.eip_bandwidth").display
+        preview = str(app.screen.query_one("#egress-preview", Static).content)
+        assert '"k8s.aliyun.com/eci-with-eip" = "true"' in preview
+        await toggle_to(pilot, "f-networking-service-host-env", False)
+        assert app.answers.networking.service_host_env is False
+
+
+async def test_offline_checks_say_not_checked():
+    """With --offline every listed check says "not checked"."""
+    app = app_at("registration")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-registration-url", "http://127.0.0.1:9")
+        panel = app.screen.query_one(CheckPanel)
+        rows = [str(s.content) for s in panel.query(".check")]
+        assert rows, "the registration step lists its checks"
+        assert all("not checked" in row for row in rows)
+
+
+async def test_facts_prefill_only_untouched_fields():
+    """A detected kind and region fill empty answers but never a typed one."""
+    app = app_at("cluster")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-cluster-region", "cn-beijing")
+        app.absorb_facts({"kind": "acs", "region": "cn-hangzhou"})
+        await pilot.pause()
+        assert app.answers.cluster.kind == "acs"
+        assert field(app, "cluster.kind").control.value == "acs"
+        assert app.answers.cluster.region == "cn-beijing"
+        assert app.answers.cache.region == "cn-hangzhou"
+
+
+async def test_help_toggles_with_f1():
+    """F1 shows the step's help text and the key list, and hides them again."""
+    app = app_at("images")
+    async with app.run_test(size=SIZE) as pilot:
+        help_panel = app.screen.query_one("#help")
+        assert not help_panel.has_class("-shown")
+        await pilot.press("f1")
+        assert help_panel.has_class("-shown")
+        assert "restricted since" in str(help_panel.content)
+        await pilot.press("f1")
+        assert not help_panel.has_class("-shown")
+
+
+async def test_start_screen_option_opens_that_step():
+    """--screen NAME opens that step directly."""
+    for step in ("spot", "review"):
+        app = app_at(step)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, StepScreen)
+            assert app.screen.STEP == step
+
+
+def test_ascii_marks_under_a_c_locale():
+    """LANG=C (coerced by Python to LC_CTYPE=C.UTF-8) gets ASCII marks."""
+    assert ascii_only({"LANG": "C", "LC_CTYPE": "C.UTF-8"})
+    assert ascii_only({"LANG": "POSIX"})
+    assert not ascii_only({"LANG": "C.UTF-8"})
+    assert not ascii_only({"LANG": "en_US.UTF-8"})
+    assert ascii_only({"LC_ALL": "C", "LANG": "en_US.UTF-8"})

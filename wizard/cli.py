@@ -1,0 +1,248 @@
+"""The command line: start the wizard, or apply an answers file without the UI."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from wizard import __version__
+from wizard.model import STEPS, Answers
+from wizard.options import Options
+from wizard.problems import InvalidAnswers, Problem
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_WRITE_FAILED = 1
+EXIT_INVALID = 2  # invalid answers or config.toml: nothing written
+EXIT_CHECKS_FAILED = 3  # a live check failed: nothing written
+LOG_ENV = "ASK_RUNNER_WIZARD_LOG"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ask-runner-wizard",
+        description=(
+            "Set up GitLab Runner's Kubernetes executor on Alibaba Cloud serverless "
+            "containers (ACK Serverless, ACS, ACK with virtual nodes)."
+        ),
+    )
+    parser.add_argument(
+        "-c",
+        "--config",
+        metavar="PATH",
+        help="config.toml to edit (default: like gitlab-runner, "
+        "/etc/gitlab-runner/config.toml as root, else ~/.gitlab-runner/config.toml; "
+        "CONFIG_FILE also works)",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        help="folder for the other artifacts (default: ask-runner-wizard/ beside config.toml)",
+    )
+    parser.add_argument(
+        "--answers", metavar="FILE", help="answers file (TOML); with --yes, no UI"
+    )
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="apply the answers file without asking (needs --answers)",
+    )
+    parser.add_argument("--offline", action="store_true", help="skip the live checks")
+    parser.add_argument(
+        "--runner", metavar="NAME", help="the [[runners]] entry to edit"
+    )
+    parser.add_argument(
+        "--screen", metavar="NAME", choices=STEPS, help="open this step first"
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
+    return parser
+
+
+def log_path() -> Path:
+    """Where the log goes: $ASK_RUNNER_WIZARD_LOG, else the XDG state folder."""
+    if os.environ.get(LOG_ENV):
+        return Path(os.environ[LOG_ENV]).expanduser()
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "ask-runner-wizard" / "wizard.log"
+
+
+def configure_logging() -> Path | None:
+    """Log to a file only: the terminal belongs to the UI and to the report."""
+    root = logging.getLogger()
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Created 0600 up front: a log is private even though it holds no secret.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.close(fd)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler, path = logging.NullHandler(), None
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    # Replace only a handler of an earlier run in this process (tests call
+    # main() repeatedly); handlers others installed stay.
+    for old in [h for h in root.handlers if getattr(h, "_wizard_log", False)]:
+        root.removeHandler(old)
+        old.close()
+    handler._wizard_log = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path
+
+
+def _print_problems(title: str, problems: list[Problem]) -> None:
+    print(title, file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+
+
+def _options(args: argparse.Namespace) -> Options:
+    return Options(
+        config=args.config or "",
+        out_dir=args.out or "",
+        offline=args.offline,
+        runner=args.runner or "",
+        screen=args.screen or "",
+        answers_path=args.answers or "",
+    )
+
+
+def _apply_flags(answers: Answers, options: Options) -> None:
+    """Command-line flags win over the answers file."""
+    if options.config:
+        answers.target.config = options.config
+    if options.out_dir:
+        answers.target.out_dir = options.out_dir
+    if options.runner:
+        answers.target.runner = options.runner
+        answers.target.mode = "edit"
+
+
+def run_answers(options: Options) -> int:
+    """The non-interactive path: load, validate, check, plan, write, report."""
+    from wizard.answers import load_answers
+    from wizard.write.plan import plan_for_options, write_plan
+
+    try:
+        answers = load_answers(options.answers_path)
+        _apply_flags(answers, options)
+        # Flags can change the target, so the plan validates again.
+        plan = plan_for_options(answers, options)
+    except InvalidAnswers as exc:
+        log.info("invalid answers: %d problem(s)", len(exc.problems))
+        _print_problems(
+            f"{options.answers_path}: nothing was written, fix these first:",
+            exc.problems,
+        )
+        return EXIT_INVALID
+
+    if not options.offline:
+        code = _live_checks(answers, options)
+        if code:
+            return code
+
+    try:
+        report = write_plan(plan)
+    except InvalidAnswers as exc:
+        _print_problems("nothing was written:", exc.problems)
+        return EXIT_INVALID
+    except (OSError, RuntimeError) as exc:
+        log.error("write failed: %s", type(exc).__name__)
+        print(f"error: writing failed: {exc}", file=sys.stderr)
+        return EXIT_WRITE_FAILED
+
+    labels = {a.path: a.label for a in plan.artifacts}
+    print("Written:" if report.written else "Nothing needed writing.")
+    for path in report.written:
+        print(f"  {path}  ({labels.get(path, '')})")
+    for path in report.unchanged:
+        print(f"  {path}  (already up to date)")
+    for path, saved in report.backups.items():
+        print(f"  backup of {path}: {saved}")
+    if plan.warnings:
+        print("\nWarnings:")
+        for warning in plan.warnings:
+            print(f"  {warning}")
+    if plan.notes:
+        print("\nNotes:")
+        for note in plan.notes:
+            print(f"  {note}")
+    print("\nLeft to do by hand:")
+    for number, step in enumerate(plan.manual_steps, 1):
+        print(f"  {number}. {step}")
+    return EXIT_OK
+
+
+def _live_checks(answers: Answers, options: Options) -> int:
+    try:
+        from wizard.checks.runner import failed, run_checks
+    except ImportError:
+        print(
+            "error: live checks are not available in this build; run with --offline",
+            file=sys.stderr,
+        )
+        return EXIT_CHECKS_FAILED
+    outcomes = run_checks(answers, options.timeouts, confirmed=True)
+    bad = failed(outcomes)
+    for outcome in outcomes:
+        print(f"check {outcome}")
+    if bad:
+        print(
+            f"{len(bad)} live check(s) failed: nothing was written "
+            "(fix them, or use --offline to skip the checks)",
+            file=sys.stderr,
+        )
+        return EXIT_CHECKS_FAILED
+    return EXIT_OK
+
+
+def run_ui(options: Options) -> int:
+    """Start the Textual wizard, prefilled from an answers file when one is given."""
+    answers = Answers()
+    if options.answers_path:
+        from wizard.answers import read_answers
+
+        try:
+            answers, problems = read_answers(options.answers_path)
+        except InvalidAnswers as exc:
+            _print_problems(f"{options.answers_path}:", exc.problems)
+            return EXIT_INVALID
+        if problems:
+            _print_problems(f"{options.answers_path}:", problems)
+            return EXIT_INVALID
+    _apply_flags(answers, options)
+    # Before Textual is imported: it reads ESCDELAY once, at import.
+    from screens.terminal import prefer_ssh_escape_delay
+
+    prefer_ssh_escape_delay()
+    from screens.app import run_wizard
+
+    return run_wizard(answers, options)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `ask-runner-wizard` and `python -m wizard`."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.yes and not args.answers:
+        parser.error("--yes needs --answers FILE")
+    where = configure_logging()
+    log.info(
+        "ask-runner-wizard %s started (answers file: %s)",
+        __version__,
+        bool(args.answers),
+    )
+    options = _options(args)
+    if args.answers and args.yes:
+        return run_answers(options)
+    if where is None:
+        print("note: no log file could be created", file=sys.stderr)
+    return run_ui(options)

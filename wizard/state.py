@@ -1,0 +1,108 @@
+"""The wizard's own state file, beside the artifacts: answers no artifact holds.
+
+It never holds a secret (nor a reference to one): secrets are read back from
+the artifact that holds them or asked again. It holds every other answer, so
+choices made in words (the spot strategy, the cluster kind, the cache mode,
+the runner version, where the kubeconfig came from, which runner entry) come
+back; on reading, what the artifacts say wins over it. It is written as one
+more artifact (mode 0600 anyway), so it changes only when the answers do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from pathlib import Path
+
+from wizard.model import SECTIONS, Answers
+from wizard.problems import Problem
+from wizard.secret import Secret
+from wizard.write.files import Artifact
+
+STATE_NAME = "wizard-state.toml"
+STATE_VERSION = 1
+STATE_MODE = 0o600
+
+
+def runner_dir(out_dir: Path, runner_name: str) -> Path:
+    """The folder of one runner's artifacts: the out folder, then the runner's name.
+
+    Must name the same folder as wizard.write.plan; a test holds them together.
+    """
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", runner_name).strip("-.") or "runner"
+    return Path(out_dir) / slug
+
+
+def state_path(folder: Path) -> Path:
+    """The state file of the runner whose artifacts are in `folder`."""
+    return Path(folder) / STATE_NAME
+
+
+def render_state(answers: Answers) -> str:
+    """The state as TOML text: every answer that is not a secret."""
+    import tomlkit
+
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("Written by ask-runner-wizard. Holds no secrets."))
+    doc.add(tomlkit.comment("config.toml, the manifests and daemon.json win over it."))
+    meta = tomlkit.table()
+    meta.add("version", STATE_VERSION)
+    doc.add("wizard", meta)
+    for section in SECTIONS:
+        obj = getattr(answers, section)
+        table = tomlkit.table()
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            if value is None or isinstance(value, Secret) or _is_secret_field(obj, f):
+                continue
+            if isinstance(value, dt.datetime):
+                value = value.astimezone(dt.UTC)
+            table.add(f.name, value)
+        doc.add(section, table)
+    return tomlkit.dumps(doc)
+
+
+def _is_secret_field(obj: object, f: dataclasses.Field) -> bool:
+    # A secret field left empty is None, not a Secret; its type says what it is.
+    return "Secret" in str(f.type)
+
+
+def state_artifact(answers: Answers, folder: Path) -> Artifact:
+    """The state file as an artifact for the plan, written with the others."""
+    return Artifact(
+        path=state_path(folder),
+        content=render_state(answers).encode("utf-8"),
+        mode=STATE_MODE,
+        label="the wizard's saved answers (no secrets)",
+    )
+
+
+def load_state(folder: Path) -> tuple[Answers | None, list[Problem]]:
+    """The saved answers, or None when there is no state file.
+
+    A state file that does not parse raises lint.MalformedFileError with its
+    position; unknown keys (from a newer wizard) are reported, not fatal.
+    """
+    from wizard.answers import answers_from_data
+    from wizard.lint import parse_config
+
+    path = state_path(folder)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, []
+    data = parse_config(text, str(path)).unwrap()
+    meta = data.pop("wizard", {})
+    problems: list[Problem] = []
+    if isinstance(meta, dict) and meta.get("version", STATE_VERSION) > STATE_VERSION:
+        problems.append(
+            Problem(
+                str(path),
+                "written by a newer wizard; values it does not know are ignored",
+                "warning",
+            )
+        )
+    answers, found = answers_from_data(data, base=path.parent)
+    problems += [Problem(f"{path}: {p.field}", p.message, "warning") for p in found]
+    return answers, problems

@@ -1,0 +1,846 @@
+"""Offline validation: one pure function per field, and one per step.
+
+Each `check_*` returns None when the value is fine, or one line saying what is
+wrong and how to fix it. The screens, the answers loader and the review all
+call these same functions, so a rule can never differ between paths.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from wizard import sizing
+from wizard.model import (
+    ARCHES,
+    CACHE_MODES,
+    CLUSTER_KINDS,
+    EGRESS_MODES,
+    SPOT_STRATEGIES,
+    STEPS,
+    Answers,
+)
+from wizard.problems import Problem
+from wizard.secret import reveal
+from wizard.write.daemon import MIRROR_NOTE
+
+DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_SUBDOMAIN_RE = re.compile(
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+)
+BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+REGION_RE = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
+VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
+PRICE_RE = re.compile(r"^\d+(\.\d+)?$")
+# registry[:port]/path[:tag][@digest], the grammar docker and Kubernetes accept.
+IMAGE_RE = re.compile(
+    r"^(?:(?P<registry>[a-zA-Z0-9.-]+(?::\d+)?)/)?"
+    r"(?P<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r"(?::(?P<tag>[\w][\w.-]{0,127}))?"
+    r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
+)
+HELPER_TAG_RE = re.compile(
+    r"^(?:(?P<flavor>[a-z0-9.]+)-)?(?P<arch>x86_64|arm64|arm|s390x|ppc64le|riscv64)"
+    r"-v(?P<version>\d+\.\d+\.\d+)$"
+)
+ECI_KINDS = ("ask", "ack-eci")
+ACS_KINDS = ("acs", "ack-acs")
+SPOT_WORDS = {
+    "SpotAsPriceGo": "market",
+    "SpotWithPriceLimit": "cap",
+    "NoSpot": "on-demand",
+    "best-effort": "market",
+}
+COMPUTE_CLASSES = ("general-purpose", "performance")
+HELPER_ARCH = {"x86_64": "x86_64", "arm64": "arm64"}
+
+
+def nearest(value: str, choices) -> str:
+    """' (did you mean X?)' for the closest known name, or ''."""
+    match = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.5)
+    return f" (did you mean {match[0]}?)" if match else ""
+
+
+def one_of(value: str, choices, what: str) -> str | None:
+    if value in choices:
+        return None
+    return f"unknown {what} {value!r}; use one of: {', '.join(choices)}" + nearest(
+        value, choices
+    )
+
+
+# --- single fields -------------------------------------------------------
+
+
+def check_url(value: str) -> str | None:
+    """A GitLab instance URL: https://host[:port][/path]."""
+    if not value:
+        return "give the GitLab URL, for example https://gitlab.example.com"
+    if any(ch.isspace() for ch in value):
+        return "the URL contains a space; paste it again"
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https"):
+        return f"{value!r} has no http:// or https:// scheme; write https://{value.split('://')[-1]}"
+    if not parts.hostname:
+        return "the URL has no host name; write it like https://gitlab.example.com"
+    if parts.query or parts.fragment:
+        return (
+            "drop the ?query or #fragment: give only the address of the GitLab instance"
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return "the port in the URL is not a number between 1 and 65535"
+    return None
+
+
+def token_kind(value: str) -> str:
+    """'runner' for a glrt- token, 'registration' for a legacy one, '' when empty."""
+    if not value:
+        return ""
+    return "runner" if value.startswith("glrt-") else "registration"
+
+
+def check_token(value: str) -> str | None:
+    """A token pasted from GitLab: glrt-…, GR1348941… or an older registration token."""
+    if not value:
+        return None
+    if any(ch.isspace() for ch in value):
+        return "the token contains a space or a line break; copy it again"
+    if value.startswith("glpat-"):
+        return (
+            "this is a personal access token; give it as "
+            "registration.personal_access_token, or paste the runner's glrt- token"
+        )
+    if value.startswith("glrt-") and len(value) < 20:
+        return "this glrt- token is too short; copy the whole token from GitLab"
+    if len(value) < 8:
+        return "this token is too short; copy the whole token from GitLab"
+    return None
+
+
+def check_runner_name(value: str) -> str | None:
+    if not value.strip():
+        return "give the runner a name, for example k8s"
+    if "\n" in value or len(value) > 255:
+        return "the name must be one line of at most 255 characters"
+    return None
+
+
+def check_tags(tags: list[str]) -> str | None:
+    for tag in tags:
+        if not tag.strip():
+            return "a tag is empty; remove the extra comma"
+        if "," in tag:
+            return f"tag {tag!r} holds a comma; give each tag as its own list item"
+    if len(set(tags)) != len(tags):
+        return "a tag is listed twice; remove the duplicate"
+    return None
+
+
+def check_namespace(value: str) -> str | None:
+    """A Kubernetes namespace: a DNS-1123 label."""
+    if not value:
+        return "give the namespace job pods run in, for example default"
+    if len(value) > 63:
+        return "a namespace has at most 63 characters"
+    if not DNS_LABEL_RE.match(value):
+        return (
+            f"{value!r} is not a valid namespace: use lowercase letters, digits and "
+            "'-', starting and ending with a letter or digit"
+        )
+    return None
+
+
+def check_k8s_name(value: str) -> str | None:
+    """A Kubernetes object name (PV, PVC, Secret): a DNS-1123 subdomain."""
+    if not value:
+        return "give a name, for example gitlab-cache-pv"
+    if len(value) > 253 or not DNS_SUBDOMAIN_RE.match(value):
+        return (
+            f"{value!r} is not a valid Kubernetes name: use lowercase letters, digits, "
+            "'-' and '.', starting and ending with a letter or digit"
+        )
+    return None
+
+
+def check_bucket(value: str) -> str | None:
+    """An OSS bucket name: 3-63 of a-z, 0-9 and '-', alphanumeric at both ends."""
+    if not value:
+        return "give the OSS bucket name"
+    if not 3 <= len(value) <= 63:
+        return f"a bucket name has 3 to 63 characters; {value!r} has {len(value)}"
+    if not BUCKET_RE.match(value):
+        suggestion = re.sub(r"[^a-z0-9-]", "-", value.lower()).strip("-")
+        hint = f", such as {suggestion}" if BUCKET_RE.match(suggestion) else ""
+        return (
+            f"{value!r} is not a valid OSS bucket name: use only lowercase letters, "
+            f"digits and '-', starting and ending with a letter or digit{hint}"
+        )
+    return None
+
+
+def check_region(value: str) -> str | None:
+    if not value:
+        return "give the region, for example cn-hangzhou"
+    if not REGION_RE.match(value):
+        return f"{value!r} is not a region id; write it like cn-hangzhou"
+    return None
+
+
+def oss_internal_endpoint(region: str) -> str:
+    """The endpoint pods in the region's VPCs reach OSS through."""
+    return f"oss-{region}-internal.aliyuncs.com"
+
+
+def check_oss_endpoint(value: str, bucket: str = "") -> str | None:
+    """An OSS endpoint host, without the bucket name."""
+    if not value:
+        return None
+    host = urlsplit(value).hostname if "://" in value else value
+    if not host or "/" in host or " " in value:
+        return "give only the endpoint host, like oss-cn-hangzhou-internal.aliyuncs.com"
+    if host.startswith("vpc100-"):
+        return (
+            "vpc100- endpoints are retired; use oss-<region>-internal.aliyuncs.com "
+            "(leave the field empty to derive it from the region)"
+        )
+    if bucket and host.startswith(bucket + "."):
+        return f"drop the bucket name: write {host[len(bucket) + 1 :]}"
+    return None
+
+
+def check_abs_path(value: str, what: str = "path") -> str | None:
+    if not value:
+        return f"give the {what}"
+    if not value.startswith("/"):
+        return f"the {what} must be absolute: write /{value.lstrip('./')}"
+    if "\n" in value:
+        return f"the {what} must be one line"
+    return None
+
+
+def check_quantity(value: str, kind: str = "cpu") -> str | None:
+    """A Kubernetes quantity for CPU (2, 250m) or memory (6Gi, 512Mi); '' is unset."""
+    if not value:
+        return None
+    try:
+        amount = sizing.parse_quantity(value)
+    except (sizing.QuantityError, InvalidOperation):
+        return _quantity_hint(value, kind)
+    if amount <= 0:
+        return f"{value!r} must be more than zero"
+    suffix = sizing.QUANTITY_RE.match(value.strip())["suffix"] or ""
+    if kind == "cpu":
+        if suffix.endswith("i") or suffix in ("k", "M", "G", "T", "P", "E"):
+            return (
+                f"{value!r} is a memory size; CPU is counted in cores: write 2 or 500m"
+            )
+        if amount < Decimal("0.001"):
+            return "the smallest CPU amount is 1m"
+        return None
+    if suffix == "m":
+        return (
+            f"{value!r} means thousandths of a byte; write {value[:-1]}Mi for mebibytes"
+        )
+    if amount < 2**20:
+        return f"{value!r} is only {amount} bytes; add a unit such as Mi or Gi"
+    return None
+
+
+def _quantity_hint(value: str, kind: str) -> str:
+    number = re.match(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$", value)
+    if kind == "memory" and number:
+        unit = number[2].lower().rstrip("b")
+        binary = {
+            "k": "Ki",
+            "m": "Mi",
+            "g": "Gi",
+            "t": "Ti",
+            "ki": "Ki",
+            "mi": "Mi",
+            "gi": "Gi",
+            "ti": "Ti",
+        }
+        if unit in binary:
+            return (
+                f"{value!r} is not a Kubernetes quantity; write {number[1]}{binary[unit]} "
+                "(binary units Ki, Mi, Gi)"
+            )
+    if (
+        kind == "cpu"
+        and number
+        and number[2].lower() in ("c", "core", "cores", "vcpu", "cpu")
+    ):
+        return f"{value!r} is not a Kubernetes quantity; write {number[1]} (cores) or a value like 500m"
+    example = "2 or 500m" if kind == "cpu" else "6Gi or 512Mi"
+    return f"{value!r} is not a Kubernetes quantity; write it like {example}"
+
+
+def check_price_limit(value: str) -> str | None:
+    """An hourly price cap: a positive number with at most 3 decimals."""
+    if not value:
+        return "give the highest hourly price, for example 0.5"
+    if not PRICE_RE.match(value):
+        return f"{value!r} is not a price; write a number like 0.25"
+    if "." in value and len(value.split(".")[1]) > 3:
+        return f"{value!r} has more than 3 decimals; ECI takes at most 3, like 0.125"
+    if Decimal(value) <= 0:
+        return "the price limit must be more than zero"
+    return None
+
+
+def check_spot_strategy(value: str) -> str | None:
+    if value in SPOT_STRATEGIES:
+        return None
+    if value in SPOT_WORDS:
+        return f"{value!r} is the platform's name; answer {SPOT_WORDS[value]!r}"
+    return one_of(value, SPOT_STRATEGIES, "spot strategy")
+
+
+def check_protection_hours(value: int) -> str | None:
+    if isinstance(value, bool) or value not in (0, 1):
+        return "the protection period is 1 hour (the default) or 0 for none"
+    return None
+
+
+def check_mirror_url(value: str) -> str | None:
+    """A docker registry mirror: scheme and host only."""
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https"):
+        return f"{value!r} has no scheme; write https://{value.split('://')[-1]}"
+    if not parts.hostname:
+        return "the mirror URL has no host"
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return "docker accepts only scheme and host for a mirror: drop the path"
+    return None
+
+
+def check_image_ref(value: str) -> str | None:
+    """An image reference such as registry-vpc.cn-hangzhou.aliyuncs.com/team/jdk:17."""
+    if not value:
+        return None
+    if any(ch.isspace() for ch in value):
+        return "an image name has no spaces"
+    if not IMAGE_RE.match(value):
+        return (
+            f"{value!r} is not an image reference; write it like "
+            "registry.example.com/group/name:tag, with a lowercase path"
+        )
+    return None
+
+
+def image_registry(value: str) -> str:
+    """The registry host of an image reference (docker.io when none is named)."""
+    match = IMAGE_RE.match(value)
+    registry = match["registry"] if match else ""
+    if registry and ("." in registry or ":" in registry or registry == "localhost"):
+        return registry
+    return "docker.io"
+
+
+def check_runner_version(value: str) -> str | None:
+    if not value:
+        return None
+    if not VERSION_RE.match(value.removeprefix("v")):
+        return f"{value!r} is not a runner version; write it like 17.3.1 (gitlab-runner --version)"
+    return None
+
+
+def check_helper_image(
+    value: str, runner_version: str = "", arch: str = ""
+) -> str | None:
+    """A helper image whose tag names the runner's architecture and exact version."""
+    if not value:
+        return None
+    problem = check_image_ref(value)
+    if problem:
+        return problem
+    tag = IMAGE_RE.match(value)["tag"] or ""
+    match = HELPER_TAG_RE.match(tag)
+    want_arch = HELPER_ARCH.get(arch, "x86_64")
+    version = runner_version.removeprefix("v")
+    example = f"{want_arch}-v{version or '17.3.1'}"
+    if not match:
+        return (
+            f"the helper image tag {tag or '(none)'!r} must name arch and exact "
+            f"version, like :{example}"
+        )
+    if arch and match["arch"] != want_arch:
+        return f"the helper image is for {match['arch']}, the pods are {arch}: use tag :{example}"
+    if version and match["version"] != version:
+        return f"the helper image is v{match['version']}, the runner is {version}: use tag :{example}"
+    return None
+
+
+def check_specs(value: str, kind: str = "ask") -> str | None:
+    """An explicit size: ECI eci-use-specs list, or ACS pod-required-spec."""
+    if not value:
+        return None
+    entries = sizing.specs_entries(value)
+    if kind in ACS_KINDS:
+        if len(entries) != 1 or not sizing.SPECS_ENTRY_RE.match(entries[0]):
+            return f"ACS takes one size written like 2-4Gi, not {value!r}"
+        return None
+    if not entries:
+        return "give sizes like 2-4Gi or ecs.c6.xlarge, comma-separated"
+    if len(entries) > 5:
+        return "ECI tries at most 5 sizes; keep the first five"
+    for entry in entries:
+        if sizing.SPECS_ENTRY_RE.match(entry) or sizing.INSTANCE_TYPE_RE.match(entry):
+            continue
+        short = re.match(r"^(\d+(?:\.\d+)?)[cC](\d+(?:\.\d+)?)[gG]$", entry)
+        if short:
+            return f"{entry!r} is not an ECI size; write {short[1]}-{short[2]}Gi"
+        return f"{entry!r} is neither <vCPU>-<mem>Gi (like 2-4Gi) nor an instance type (like ecs.c6.xlarge)"
+    arm = [sizing.is_arm_instance_type(e) for e in entries if e.startswith("ecs.")]
+    if arm and any(arm) and not all(arm):
+        return "the list mixes ARM and x86 instance types; keep one architecture"
+    return None
+
+
+def specs_arch(value: str) -> str:
+    """'arm64' or 'x86_64' when instance types name one, else ''."""
+    types = [e for e in sizing.specs_entries(value) if e.startswith("ecs.")]
+    if not types:
+        return ""
+    return "arm64" if all(sizing.is_arm_instance_type(e) for e in types) else "x86_64"
+
+
+def check_eip_bandwidth(value: int) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return "the EIP bandwidth is a whole number of Mbit/s, at least 1"
+    return None
+
+
+def check_choice(value: str, choices, what: str) -> str | None:
+    return one_of(value, choices, what)
+
+
+def check_access_key_id(value: str) -> str | None:
+    if not value:
+        return "give the AccessKey id"
+    if not re.match(r"^[A-Za-z0-9.]{12,128}$", value):
+        return "an AccessKey id is letters and digits, usually starting LTAI; copy it again"
+    return None
+
+
+def check_kubeconfig_text(text: str) -> str | None:
+    from wizard.kubeconfig import KubeconfigError, parse_kubeconfig
+
+    try:
+        parse_kubeconfig(text)
+    except KubeconfigError as exc:
+        return str(exc)
+    return None
+
+
+# --- steps ---------------------------------------------------------------
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, field: str, message: str | None, level: str = "error") -> None:
+        if message:
+            self.problems.append(Problem(field, message, level))
+
+    def warn(self, field: str, message: str | None) -> None:
+        self.add(field, message, "warning")
+
+
+def _target(a: Answers, out: _Collector) -> None:
+    t = a.target
+    out.add("target.mode", one_of(t.mode, ("edit", "new"), "mode"))
+    if t.mode == "edit" and not t.runner:
+        out.add(
+            "target.runner", "name the [[runners]] entry to edit, or choose mode new"
+        )
+
+
+def _registration(a: Answers, out: _Collector) -> None:
+    r = a.registration
+    out.add("registration.url", check_url(r.url))
+    token = reveal(r.token)
+    out.add("registration.token", check_token(token))
+    out.add("registration.runner_token", check_token(reveal(r.runner_token)))
+    if a.target.mode == "new":
+        out.add("registration.name", check_runner_name(r.name))
+        if not token and not r.runner_token:
+            out.add(
+                "registration.token",
+                "give the runner's glrt- token (create the runner in GitLab first)",
+            )
+    elif r.name:
+        out.add("registration.name", check_runner_name(r.name))
+    out.add("registration.tags", check_tags(r.tags))
+    kind = token_kind(token)
+    if kind == "runner" and (r.tags or r.description or r.run_untagged):
+        out.warn(
+            "registration.tags",
+            "a glrt- runner takes its description, tags and run-untagged from "
+            "GitLab; set them on the runner's page there",
+        )
+    if kind == "registration":
+        out.warn(
+            "registration.token",
+            "registration tokens are deprecated and disabled by default since "
+            "GitLab 17.0; prefer creating the runner in GitLab (glrt- token)",
+        )
+        if not r.runner_token:
+            out.warn(
+                "registration.runner_token",
+                "a registration token must be exchanged for a runner token by the "
+                "live check; offline, give registration.runner_token",
+            )
+    if r.token_expires_at and not r.token_obtained_at:
+        out.add(
+            "registration.token_obtained_at",
+            "give token_obtained_at with token_expires_at, or the runner rotates "
+            "the token at once",
+        )
+    if r.tls_ca_file:
+        out.add(
+            "registration.tls_ca_file", check_abs_path(r.tls_ca_file, "CA file path")
+        )
+
+
+def kubeconfig_text(a: Answers) -> tuple[str, str | None]:
+    """The kubeconfig to use (pasted, or read from its path) and a read error."""
+    c = a.cluster
+    if c.kubeconfig:
+        return c.kubeconfig.reveal(), None
+    if not c.kubeconfig_path:
+        return "", None
+    path = Path(c.kubeconfig_path).expanduser()
+    try:
+        return path.read_text(encoding="utf-8"), None
+    except (OSError, UnicodeDecodeError) as exc:
+        return "", f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}"
+
+
+def _cluster(a: Answers, out: _Collector) -> None:
+    from wizard.kubeconfig import KubeconfigError, parse_kubeconfig
+
+    c = a.cluster
+    out.add("cluster.kind", one_of(c.kind, CLUSTER_KINDS, "cluster kind"))
+    out.add("cluster.namespace", check_namespace(c.namespace))
+    if c.region:
+        out.add("cluster.region", check_region(c.region))
+    field = "cluster.kubeconfig" if c.kubeconfig else "cluster.kubeconfig_path"
+    text, error = kubeconfig_text(a)
+    if error:
+        out.add(field, error)
+        return
+    if not text:
+        out.add(
+            "cluster.kubeconfig",
+            "paste the cluster's kubeconfig, or give kubeconfig_path",
+        )
+        return
+    try:
+        info = parse_kubeconfig(text)
+    except KubeconfigError as exc:
+        out.add(field, str(exc))
+        return
+    for note in info.warnings:
+        out.warn(field, note)
+    ctx = info.context(c.context)
+    if ctx is None:
+        names = ", ".join(info.context_names)
+        if c.context:
+            out.add(
+                "cluster.context",
+                f"no context named {c.context!r}; pick one of: {names}"
+                + nearest(c.context, info.context_names),
+            )
+        else:
+            out.add(
+                "cluster.context",
+                f"the kubeconfig has no current context; pick one of: {names}",
+            )
+        return
+    for message in ctx.errors:
+        out.add(field, message)
+    for message in ctx.warnings:
+        out.warn(field, message)
+
+
+def _cache(a: Answers, out: _Collector) -> None:
+    c = a.cache
+    out.add("cache.mode", one_of(c.mode, CACHE_MODES, "cache mode"))
+    if c.mode not in ("csi", "flexvolume", "s3"):
+        return
+    out.add("cache.bucket", check_bucket(c.bucket))
+    if c.endpoint:
+        out.add("cache.endpoint", check_oss_endpoint(c.endpoint, c.bucket))
+    else:
+        out.add("cache.region", check_region(c.region))
+    if not c.path.startswith("/"):
+        out.add(
+            "cache.path", f"the path in the bucket starts with '/': write /{c.path}"
+        )
+    out.add("cache.access_key_id", check_access_key_id(reveal(c.access_key_id)))
+    if not c.access_key_secret:
+        out.add("cache.access_key_secret", "give the AccessKey secret")
+    if c.mode == "s3":
+        return
+    out.add(
+        "cache.capacity",
+        check_quantity(c.capacity, "memory")
+        or (None if c.capacity else "give the capacity, like 50Gi"),
+    )
+    out.add("cache.pv_name", check_k8s_name(c.pv_name))
+    out.add("cache.pvc_name", check_k8s_name(c.pvc_name))
+    if c.mode == "csi":
+        out.add("cache.secret_name", check_k8s_name(c.secret_name))
+    out.add("cache.mount_path", check_abs_path(c.mount_path, "mount path"))
+    if c.mode == "flexvolume":
+        out.warn(
+            "cache.mode",
+            "flexVolume puts the AccessKey in the PersistentVolume in plain text and "
+            "does not work on Kubernetes 1.20 or later; prefer csi",
+        )
+    if a.cluster.kind == "other":
+        out.warn(
+            "cache.mode",
+            "the OSS volume driver exists only on Alibaba Cloud clusters; on other "
+            "clusters use mode s3",
+        )
+
+
+def _images(a: Answers, out: _Collector) -> None:
+    i = a.images
+    out.add("images.arch", one_of(i.arch, ARCHES, "architecture"))
+    out.add("images.runner_version", check_runner_version(i.runner_version))
+    out.add(
+        "images.helper_image",
+        check_helper_image(i.helper_image, i.runner_version, i.arch),
+    )
+    out.add("images.image", check_image_ref(i.image))
+    for index, image in enumerate(i.precache):
+        out.add(
+            f"images.precache[{index}]",
+            check_image_ref(image)
+            or (None if image else "an empty image name; remove it"),
+        )
+    if i.precache:
+        out.add("images.image_cache_name", check_k8s_name(i.image_cache_name))
+        if a.cluster.kind not in ECI_KINDS:
+            out.warn(
+                "images.precache",
+                "ImageCache is an ECI feature; it is not written for this cluster kind",
+            )
+    out.add("images.mirror", check_mirror_url(i.mirror))
+    if i.mirror:
+        out.add("images.daemon_json", check_abs_path(i.daemon_json, "daemon.json path"))
+        out.warn("images.mirror", MIRROR_NOTE)
+    if i.helper_image and image_registry(i.helper_image) == "registry.gitlab.com":
+        out.warn(
+            "images.helper_image",
+            "registry.gitlab.com can be slow or unreachable from mainland China; "
+            "copy the helper image to ACR in the cluster's region",
+        )
+
+
+def _spot(a: Answers, out: _Collector) -> None:
+    s = a.spot
+    kind = a.cluster.kind
+    out.add("spot.strategy", check_spot_strategy(s.strategy))
+    out.add("spot.protection_hours", check_protection_hours(s.protection_hours))
+    if s.strategy == "cap":
+        if kind in ACS_KINDS:
+            out.add(
+                "spot.strategy",
+                "ACS best-effort has a fixed price and no cap; answer market "
+                "(best-effort) or on-demand",
+            )
+        else:
+            out.add("spot.price_limit", check_price_limit(s.price_limit))
+    elif s.price_limit:
+        out.warn(
+            "spot.price_limit",
+            "a price limit applies only with strategy cap; it is ignored",
+        )
+    if s.strategy in ("market", "cap") and kind == "other":
+        out.warn(
+            "spot.strategy",
+            "spot settings exist only on Alibaba Cloud; nothing is written",
+        )
+    if s.strategy == "market" and kind in ACS_KINDS:
+        out.warn(
+            "spot.strategy",
+            "best-effort pods can be evicted after a notice and capacity varies; "
+            "add retry: to CI jobs",
+        )
+
+
+def _resources(a: Answers, out: _Collector) -> None:
+    r = a.resources
+    kind = a.cluster.kind
+    for name in (
+        "cpu_request",
+        "cpu_limit",
+        "service_cpu_request",
+        "service_cpu_limit",
+        "helper_cpu_request",
+        "helper_cpu_limit",
+    ):
+        out.add(f"resources.{name}", check_quantity(getattr(r, name), "cpu"))
+    for name in (
+        "memory_request",
+        "memory_limit",
+        "service_memory_request",
+        "service_memory_limit",
+        "helper_memory_request",
+        "helper_memory_limit",
+    ):
+        out.add(f"resources.{name}", check_quantity(getattr(r, name), "memory"))
+    for prefix in ("", "service_", "helper_"):
+        for what, unit in (("cpu", "cpu"), ("memory", "memory")):
+            req, lim = (
+                getattr(r, f"{prefix}{what}_request"),
+                getattr(r, f"{prefix}{what}_limit"),
+            )
+            if (
+                req
+                and lim
+                and not check_quantity(req, unit)
+                and not check_quantity(lim, unit)
+            ) and sizing.parse_quantity(lim) < sizing.parse_quantity(req):
+                out.add(
+                    f"resources.{prefix}{what}_limit",
+                    f"the limit {lim} is below the request {req}; raise it or drop it",
+                )
+    out.add("resources.specs", check_specs(r.specs, kind))
+    if r.specs and kind == "other":
+        out.warn(
+            "resources.specs",
+            "an explicit size exists only on ECI and ACS; it is not written",
+        )
+    if kind in ACS_KINDS:
+        out.add(
+            "resources.compute_class",
+            one_of(r.compute_class, COMPUTE_CLASSES, "compute class"),
+        )
+    if r.specs and not check_specs(r.specs, kind):
+        arch = specs_arch(r.specs)
+        if arch and arch != a.images.arch:
+            out.add(
+                "resources.specs",
+                f"these instance types are {arch} but images.arch is {a.images.arch}; "
+                f"set images.arch = {arch!r} (and an {arch} helper image)",
+            )
+    if kind in ECI_KINDS + ACS_KINDS and not out_has_errors(out, "resources."):
+        for message in sizing.billed_size(a).warnings:
+            out.warn("resources.specs" if r.specs else "resources.cpu_request", message)
+
+
+def out_has_errors(out: _Collector, prefix: str) -> bool:
+    return any(p.level == "error" and p.field.startswith(prefix) for p in out.problems)
+
+
+def _networking(a: Answers, out: _Collector) -> None:
+    n = a.networking
+    kind = a.cluster.kind
+    out.add("networking.egress", one_of(n.egress, EGRESS_MODES, "egress mode"))
+    if n.egress == "eip":
+        if kind not in ECI_KINDS:
+            out.add(
+                "networking.egress",
+                "a per-pod EIP is an ECI annotation; on this cluster kind use a NAT gateway (nat)",
+            )
+        out.add("networking.eip_bandwidth", check_eip_bandwidth(n.eip_bandwidth))
+        out.warn(
+            "networking.egress",
+            "each pod gets its own EIP: billed per hour plus traffic, uses EIP quota, "
+            "slows pod start, and its public IP changes every job",
+        )
+    if n.egress == "none":
+        i = a.images
+        if not i.helper_image:
+            out.add(
+                "images.helper_image",
+                "pods have no internet: give a helper_image in your own registry, "
+                "tagged with the exact runner version",
+            )
+        else:
+            if not i.runner_version:
+                out.add(
+                    "images.runner_version",
+                    "pods have no internet: give the runner version so the helper tag can be checked",
+                )
+            if image_registry(i.helper_image) == "registry.gitlab.com":
+                out.add(
+                    "images.helper_image",
+                    "pods have no internet and cannot reach registry.gitlab.com; "
+                    "use a copy in your own registry",
+                )
+        for field, image in [("images.image", i.image)] + [
+            (f"images.precache[{k}]", img) for k, img in enumerate(i.precache)
+        ]:
+            if image and image_registry(image) == "docker.io":
+                out.warn(
+                    field,
+                    f"{image} comes from Docker Hub, which pods without internet "
+                    "cannot reach; copy it to your own registry",
+                )
+
+
+_STEP_CHECKS = {
+    "target": _target,
+    "registration": _registration,
+    "cluster": _cluster,
+    "cache": _cache,
+    "images": _images,
+    "spot": _spot,
+    "resources": _resources,
+    "networking": _networking,
+}
+
+
+def validate_step(answers: Answers, step: str) -> list[Problem]:
+    """Errors and warnings of one step; 'review' gives those of every step."""
+    if step == "review":
+        return validate_answers(answers)
+    if step not in STEPS:
+        raise ValueError(f"unknown step {step!r}")
+    out = _Collector()
+    _STEP_CHECKS[step](answers, out)
+    return out.problems
+
+
+def validate_answers(answers: Answers) -> list[Problem]:
+    """Errors and warnings of every step, in step order."""
+    problems: list[Problem] = []
+    for step in _STEP_CHECKS:
+        problems.extend(validate_step(answers, step))
+    problems.extend(_endpoints(answers))
+    return problems
+
+
+def _endpoints(a: Answers) -> list[Problem]:
+    out = _Collector()
+    for name in ("sts", "eci", "vpc", "oss"):
+        value = getattr(a.endpoints, name)
+        if value:
+            out.add(
+                f"endpoints.{name}",
+                check_url(value)
+                and f"{value!r} is not a URL like http://127.0.0.1:8080",
+            )
+    return out.problems
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.level == "error"]
+
+
+def warnings(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.level == "warning"]

@@ -1,0 +1,684 @@
+"""Merging the wizard's answers into config.toml, key by key, through tomlkit.
+
+The file is never regenerated. The wizard edits one `[[runners]]` entry (or
+appends one) and within it changes only the keys listed in OWNED below.
+Every other runner, global key, comment and unknown key keeps its bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import tomlkit
+from tomlkit.exceptions import ParseError
+from tomlkit.items import AoT, Array, KeyType, SingleKey, Table
+
+from wizard.model import Answers
+from wizard.problems import InvalidAnswers, Problem
+from wizard.secret import reveal
+from wizard.validate import ACS_KINDS, ECI_KINDS, oss_internal_endpoint, token_kind
+
+ECI = "k8s.aliyun.com/"
+SERVICE_HOST_ENTRY = "CI_SERVICE_HOST=127.0.0.1"
+VIRTUAL_NODE_SELECTOR = ("type", "virtual-kubelet")
+VIRTUAL_NODE_TOLERATION = ("virtual-kubelet.io/provider=alibabacloud", "NoSchedule")
+ARCH_SELECTOR = "kubernetes.io/arch"
+
+# Everything the wizard may set or remove, in one place. A key not listed
+# here is never touched; a listed key the answers no longer call for is
+# removed (a price limit after switching to market, say).
+OWNED = {
+    "runners": (
+        "name",
+        "url",
+        "id",
+        "token",
+        "token_obtained_at",
+        "token_expires_at",
+        "executor",
+        "tls-ca-file",
+        # only its CI_SERVICE_HOST entry; other entries are kept as they are
+        "environment",
+    ),
+    "runners.kubernetes": (
+        "host",
+        "ca_file",
+        "cert_file",
+        "key_file",
+        "bearer_token",
+        "context",
+        "namespace",
+        "image",  # only when the answers name one
+        "helper_image",  # only when the answers name one
+        *(
+            f"{who}{what}_{kind}"
+            for who in ("", "service_", "helper_")
+            for what in ("cpu", "memory")
+            for kind in ("request", "limit")
+        ),
+    ),
+    "runners.kubernetes.pod_annotations": (
+        ECI + "eci-spot-strategy",
+        ECI + "eci-spot-price-limit",
+        ECI + "eci-spot-duration",
+        ECI + "eci-spot-fallback",
+        ECI + "eci-use-specs",
+        ECI + "eci-with-eip",
+        ECI + "eip-bandwidth",
+        "alibabacloud.com/pod-required-spec",
+    ),
+    "runners.kubernetes.pod_labels": (
+        "alibabacloud.com/compute-class",
+        "alibabacloud.com/compute-qos",
+        "alibabacloud.com/eci",
+        "alibabacloud.com/acs",
+    ),
+    # `type` only while it is "virtual-kubelet"; the arch only while "arm64"
+    # unless the answers ask for arm64 (an "amd64" set by hand is kept).
+    "runners.kubernetes.node_selector": (VIRTUAL_NODE_SELECTOR[0], ARCH_SELECTOR),
+    "runners.kubernetes.node_tolerations": (VIRTUAL_NODE_TOLERATION[0],),
+    # the one entry whose name is the cache PVC's
+    "runners.kubernetes.volumes.pvc": ("name", "mount_path"),
+    # only while the s3 cache points at an OSS endpoint
+    "runners.cache": ("Type", "Path", "Shared"),
+    "runners.cache.s3": (
+        "ServerAddress",
+        "AccessKey",
+        "SecretKey",
+        "BucketName",
+        "BucketLocation",
+    ),
+}
+RESOURCE_KEYS = OWNED["runners.kubernetes"][9:]
+ACCESS_KEYS = ("host", "ca_file", "cert_file", "key_file", "bearer_token", "context")
+
+
+@dataclass(frozen=True)
+class ClusterAccess:
+    """How the runner reaches the cluster: config.toml keys (paths, not contents)."""
+
+    host: str = ""
+    ca_file: str = ""
+    cert_file: str = ""
+    key_file: str = ""
+    bearer_token: str = field(default="", repr=False)
+    context: str = ""  # set when the runner reads a kubeconfig instead
+
+
+@dataclass
+class MergeResult:
+    text: str
+    notes: list[str] = field(default_factory=list)
+    # Every (dotted path, value) written, for the key-table test and the review.
+    written: list[tuple[str, object]] = field(default_factory=list)
+
+
+class ConfigError(InvalidAnswers):
+    """config.toml cannot be merged into (it does not parse, or the entry is ambiguous)."""
+
+
+def parse_config(text: str, name: str = "config.toml") -> tomlkit.TOMLDocument:
+    """Parse config.toml, turning a syntax error into a Problem with line and column."""
+    try:
+        return tomlkit.parse(text)
+    except ParseError as exc:
+        line_text = (
+            text.splitlines()[exc.line - 1]
+            if 0 < exc.line <= len(text.splitlines())
+            else ""
+        )
+        hint = ""
+        if re.match(r"^\s*[\w.\"-]+\s*:\s", line_text):
+            hint = "; TOML uses `key = value`, not `key: value`"
+        raise ConfigError(
+            [
+                Problem(
+                    f"{name}:{exc.line}:{exc.col}",
+                    f"not valid TOML: {exc}{hint}; nothing was changed",
+                )
+            ]
+        ) from None
+
+
+def _runner_lines(text: str) -> list[int]:
+    return [
+        i + 1
+        for i, line in enumerate(text.splitlines())
+        if re.match(r"^\s*\[\[\s*runners\s*\]\]", line)
+    ]
+
+
+def find_runner(doc, name: str, text: str = "") -> int | None:
+    """Index of the [[runners]] entry named `name`; ConfigError when ambiguous."""
+    runners = doc.get("runners")
+    if runners is None:
+        return None
+    hits = [i for i, r in enumerate(runners) if r.get("name") == name]
+    if len(hits) > 1:
+        lines = _runner_lines(text)
+        where = ", ".join(
+            f"line {lines[i]}" if i < len(lines) else f"entry {i + 1}" for i in hits
+        )
+        raise ConfigError(
+            [
+                Problem(
+                    "target.runner",
+                    f"config.toml has {len(hits)} runners named {name!r} ({where}); "
+                    "remove or rename the extra ones first",
+                )
+            ]
+        )
+    return hits[0] if hits else None
+
+
+# --- small tomlkit helpers that keep the file's own layout ------------------
+
+
+def _indent_of(table) -> str | None:
+    for key, item in table.value.body:
+        if key is not None and not isinstance(item, Table | AoT):
+            return item.trivia.indent.lstrip("\n")
+    return None
+
+
+def _header_indent(table) -> str:
+    return table.trivia.indent.lstrip("\n")
+
+
+def _keep_layout(table, change) -> None:
+    """Run `change(table)`; undo the blank lines tomlkit adds before later tables."""
+    before = {
+        id(item): item.trivia.indent
+        for _, item in table.value.body
+        if hasattr(item, "trivia")
+    }
+    change(table)
+    for _, item in table.value.body:
+        if hasattr(item, "trivia") and id(item) in before:
+            item.trivia.indent = before[id(item)]
+
+
+def _map_key(name: str) -> SingleKey:
+    # Map keys are always quoted: a bare dotted key would become nested tables.
+    return SingleKey(name, KeyType.Basic)
+
+
+def _set(table, key: str, value, *, indent: str, quoted: bool = False) -> None:
+    if key in table:
+        current = table[key]
+        plain = current.unwrap() if hasattr(current, "unwrap") else current
+        if plain != value or type(plain) is not type(value):
+            item = tomlkit.item(value)
+            old = table.value.item(key)
+            item.trivia.indent = old.trivia.indent
+            item.trivia.comment_ws = old.trivia.comment_ws
+            item.trivia.comment = old.trivia.comment
+            item.trivia.trail = old.trivia.trail
+            table[key] = item
+        return
+    item = tomlkit.item(value)
+    new_key = _map_key(key) if quoted else key
+
+    def add(t):
+        body = t.value.body
+        last = max(
+            (
+                i
+                for i, (k, v) in enumerate(body)
+                if k is not None and not isinstance(v, Table | AoT)
+            ),
+            default=None,
+        )
+        # Insert right after the last key, not after the comments that
+        # introduce the next sub-table; tomlkit offers that only privately, so
+        # fall back to a plain append if a release drops it.
+        insert_at = getattr(t.value, "_insert_at", None)
+        if last is not None and last + 1 < len(body) and insert_at is not None:
+            insert_at(last + 1, new_key, item)
+        else:
+            t.append(new_key, item)
+
+    _keep_layout(table, add)
+    item.trivia.indent = indent
+
+
+def _remove(table, key: str) -> bool:
+    if table is not None and key in table:
+        del table[key]
+        return True
+    return False
+
+
+def _child_table(parent, key: str, header_indent: str):
+    """parent[key] as a table, created (and indented like its siblings) when missing."""
+    if key in parent:
+        return parent[key]
+    table = tomlkit.table()
+    _keep_layout(parent, lambda t: t.append(key, table))
+    table.trivia.indent = header_indent
+    return table
+
+
+# --- what the answers call for ----------------------------------------------
+
+
+def _token(answers: Answers) -> str:
+    r = answers.registration
+    if r.runner_token:
+        return r.runner_token.reveal()
+    token = reveal(r.token)
+    return token if token_kind(token) == "runner" else ""
+
+
+def _annotations(a: Answers) -> dict[str, str]:
+    kind = a.cluster.kind
+    want: dict[str, str] = {}
+    if kind in ECI_KINDS:
+        s = a.spot
+        if s.strategy in ("market", "cap"):
+            want[ECI + "eci-spot-strategy"] = (
+                "SpotAsPriceGo" if s.strategy == "market" else "SpotWithPriceLimit"
+            )
+            if s.strategy == "cap":
+                want[ECI + "eci-spot-price-limit"] = s.price_limit
+            # ECI's defaults (1 hour, no fallback) are left unwritten.
+            if s.protection_hours != 1:
+                want[ECI + "eci-spot-duration"] = str(s.protection_hours)
+            if s.fallback:
+                want[ECI + "eci-spot-fallback"] = "true"
+        if a.resources.specs:
+            want[ECI + "eci-use-specs"] = ",".join(
+                e.strip() for e in a.resources.specs.split(",") if e.strip()
+            )
+        if a.networking.egress == "eip":
+            want[ECI + "eci-with-eip"] = "true"
+            want[ECI + "eip-bandwidth"] = str(a.networking.eip_bandwidth)
+    elif kind in ACS_KINDS and a.resources.specs:
+        want["alibabacloud.com/pod-required-spec"] = a.resources.specs.strip()
+    return want
+
+
+def _labels(a: Answers, selector_form: bool) -> dict[str, str]:
+    kind = a.cluster.kind
+    want: dict[str, str] = {}
+    if kind in ACS_KINDS:
+        want["alibabacloud.com/compute-class"] = a.resources.compute_class
+        want["alibabacloud.com/compute-qos"] = (
+            "best-effort" if a.spot.strategy == "market" else "default"
+        )
+    if kind == "ack-eci" and not selector_form:
+        want["alibabacloud.com/eci"] = "true"
+    if kind == "ack-acs":
+        want["alibabacloud.com/acs"] = "true"
+    return want
+
+
+def _uses_selector_form(kube) -> bool:
+    """ACK+ECI placement already done by node selector + toleration: keep that form."""
+    if kube is None:
+        return False
+    sel = kube.get("node_selector") or {}
+    tol = kube.get("node_tolerations") or {}
+    return (
+        sel.get(VIRTUAL_NODE_SELECTOR[0]) == VIRTUAL_NODE_SELECTOR[1]
+        and VIRTUAL_NODE_TOLERATION[0] in tol
+    )
+
+
+def _sync_map(
+    kube, name: str, want: dict[str, str], owned, indent: str, written, removable=None
+) -> list[str]:
+    """Make the owned keys of one map table match `want`; foreign keys stay."""
+    notes = []
+    table = kube.get(name)
+    stale = [k for k in owned if k not in want and table is not None and k in table]
+    if removable is not None:
+        stale = [k for k in stale if removable(k, table[k])]
+    for key in stale:
+        _remove(table, key)
+        notes.append(f"removed {name} {key!r}: the new settings no longer need it")
+    if want:
+        table = _child_table(kube, name, indent)
+        inner = _indent_of(table) or indent + "  "
+        for key, value in want.items():
+            _set(table, key, value, indent=inner, quoted=True)
+            written.append((f"runners.kubernetes.{name}", {key: value}))
+    elif table is not None and not table.value.body:
+        # A table the wizard emptied is left in place, empty: harmless, and
+        # removing it could take a comment above it along.
+        pass
+    return notes
+
+
+def merge_config(
+    text: str | None,
+    answers: Answers,
+    access: ClusterAccess,
+    *,
+    name: str = "config.toml",
+) -> MergeResult:
+    """config.toml text with the answers merged in; raises ConfigError."""
+    doc = parse_config(text, name) if text else tomlkit.document()
+    notes: list[str] = []
+    written: list[tuple[str, object]] = []
+    if not text:
+        # gitlab-runner's own default; never 0, which the runner reads as 1.
+        doc.add("concurrent", 1)
+        written.append(("concurrent", 1))
+        notes.append(
+            "concurrent = 1 runs one job at a time; raise it for parallel jobs"
+        )
+
+    t = answers.target
+    if t.mode == "edit":
+        index = find_runner(doc, t.runner, text or "")
+        if index is None:
+            known = [str(r.get("name", "?")) for r in doc.get("runners", [])]
+            raise ConfigError(
+                [
+                    Problem(
+                        "target.runner",
+                        f"{name} has no runner named {t.runner!r}"
+                        + (
+                            f"; it has: {', '.join(known)}"
+                            if known
+                            else "; choose mode new"
+                        ),
+                    )
+                ]
+            )
+        runner = doc["runners"][index]
+    else:
+        new_name = answers.registration.name
+        if find_runner(doc, new_name, text or "") is not None:
+            raise ConfigError(
+                [
+                    Problem(
+                        "registration.name",
+                        f"{name} already has a runner named {new_name!r}; edit it (mode edit) or pick another name",
+                    )
+                ]
+            )
+        runner = tomlkit.table()
+        runners = doc.get("runners")
+        if runners is None:
+            runners = tomlkit.aot()
+            doc.append("runners", runners)
+        runners.append(runner)
+        runner = doc["runners"][len(doc["runners"]) - 1]
+        runner.trivia.indent = "\n" if text else ""
+
+    notes += _merge_runner(runner, answers, access, written, is_new=t.mode == "new")
+    _warn_concurrency(doc, runner, notes)
+    return MergeResult(tomlkit.dumps(doc), notes, written)
+
+
+def _warn_concurrency(doc, runner, notes: list[str]) -> None:
+    concurrent = doc.get("concurrent", 1)
+    limit = runner.get("limit")
+    if isinstance(limit, int) and isinstance(concurrent, int) and limit > concurrent:
+        notes.append(
+            f"this runner's limit = {limit} but the global concurrent = {concurrent} caps "
+            f"every runner: at most {concurrent} job(s) run at once; raise concurrent"
+        )
+
+
+def _merge_runner(
+    runner, a: Answers, access: ClusterAccess, written, *, is_new: bool
+) -> list[str]:
+    notes: list[str] = []
+    r = a.registration
+    ind = _indent_of(runner) or ("  " if not is_new else "  ")
+
+    def put(key, value, table=runner, indent=None, prefix="runners"):
+        _set(table, key, value, indent=indent if indent is not None else ind)
+        written.append((f"{prefix}.{key}", value))
+
+    if r.name or is_new:
+        put("name", r.name)
+    put("url", r.url)
+    token = _token(a)
+    if token:
+        old = runner.get("token")
+        put("token", token)
+        if r.runner_id is not None:
+            put("id", r.runner_id)
+        if old is not None and old != token:
+            # The old token's dates would make the runner rotate the new one.
+            for key in ("token_obtained_at", "token_expires_at"):
+                _remove(runner, key)
+        if r.token_obtained_at:
+            put("token_obtained_at", _utc(r.token_obtained_at))
+        if r.token_expires_at:
+            put("token_expires_at", _utc(r.token_expires_at))
+    elif is_new:
+        raise ConfigError(
+            [
+                Problem(
+                    "registration.runner_token",
+                    "no runner token: give a glrt- token, or the runner token a "
+                    "registration returned (offline mode cannot exchange a registration token)",
+                )
+            ]
+        )
+    if runner.get("executor") not in (None, "kubernetes"):
+        notes.append(
+            f"executor changed from {runner.get('executor')!r} to 'kubernetes'"
+        )
+    put("executor", "kubernetes")
+    if r.tls_ca_file:
+        put("tls-ca-file", r.tls_ca_file)
+
+    _merge_environment(runner, a, ind, written)
+    notes += _merge_kubernetes(runner, a, access, ind, written)
+    notes += _merge_cache(runner, a, ind, written)
+    return notes
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC)
+
+
+def _merge_environment(runner, a: Answers, ind: str, written) -> None:
+    env = runner.get("environment")
+    if a.networking.service_host_env:
+        if env is None:
+            _set(runner, "environment", [SERVICE_HOST_ENTRY], indent=ind)
+        elif SERVICE_HOST_ENTRY not in env:
+            others = [
+                i for i, v in enumerate(env) if str(v).startswith("CI_SERVICE_HOST=")
+            ]
+            for i in reversed(others):
+                del env[i]
+            env.append(SERVICE_HOST_ENTRY)
+        written.append(("runners.environment", [SERVICE_HOST_ENTRY]))
+    elif isinstance(env, Array | list) and SERVICE_HOST_ENTRY in env:
+        env.remove(SERVICE_HOST_ENTRY)
+
+
+def _merge_kubernetes(
+    runner, a: Answers, access: ClusterAccess, ind: str, written
+) -> list[str]:
+    notes: list[str] = []
+    kube = _child_table(runner, "kubernetes", _header_indent(runner) + ind)
+    kind_ind = _indent_of(kube) or _header_indent(kube) + "  "
+    sub_header = kind_ind
+
+    def put(key, value):
+        _set(kube, key, value, indent=kind_ind)
+        written.append((f"runners.kubernetes.{key}", value))
+
+    for key in ACCESS_KEYS:
+        value = getattr(access, key)
+        if value:
+            put(key, value)
+        elif key in kube and key != "host":
+            _remove(kube, key)
+        elif key == "host" and key in kube:
+            # host = "" is how the registered file says "not set"; keep that form.
+            put("host", "")
+    put("namespace", a.cluster.namespace)
+    if a.images.image:
+        put("image", a.images.image)
+    if a.images.helper_image:
+        put("helper_image", a.images.helper_image)
+    for key in RESOURCE_KEYS:
+        value = getattr(a.resources, key)
+        if value:
+            put(key, value)
+        else:
+            _remove(kube, key)
+
+    selector_form = a.cluster.kind == "ack-eci" and _uses_selector_form(kube)
+    notes += _sync_map(
+        kube,
+        "pod_annotations",
+        _annotations(a),
+        OWNED["runners.kubernetes.pod_annotations"],
+        sub_header,
+        written,
+    )
+    notes += _sync_map(
+        kube,
+        "pod_labels",
+        _labels(a, selector_form),
+        OWNED["runners.kubernetes.pod_labels"],
+        sub_header,
+        written,
+    )
+
+    selector: dict[str, str] = {}
+    tolerations: dict[str, str] = {}
+    if selector_form:
+        selector[VIRTUAL_NODE_SELECTOR[0]] = VIRTUAL_NODE_SELECTOR[1]
+        tolerations[VIRTUAL_NODE_TOLERATION[0]] = VIRTUAL_NODE_TOLERATION[1]
+    if a.images.arch == "arm64":
+        selector[ARCH_SELECTOR] = "arm64"
+
+    def ours(key, value):
+        if key == VIRTUAL_NODE_SELECTOR[0]:
+            return value == VIRTUAL_NODE_SELECTOR[1]
+        if key == ARCH_SELECTOR:
+            return value == "arm64"
+        return True
+
+    notes += _sync_map(
+        kube,
+        "node_selector",
+        selector,
+        OWNED["runners.kubernetes.node_selector"],
+        sub_header,
+        written,
+        ours,
+    )
+    notes += _sync_map(
+        kube,
+        "node_tolerations",
+        tolerations,
+        OWNED["runners.kubernetes.node_tolerations"],
+        sub_header,
+        written,
+    )
+    if a.cluster.kind == "ack-eci":
+        notes.append(
+            "job pods reach the ECI virtual node through "
+            + (
+                "the existing node selector and toleration"
+                if selector_form
+                else "the pod label alibabacloud.com/eci=true"
+            )
+        )
+    _merge_pvc(kube, a, sub_header, written)
+    return notes
+
+
+def _merge_pvc(kube, a: Answers, header: str, written) -> None:
+    c = a.cache
+    volumes = kube.get("volumes")
+    pvcs = volumes.get("pvc") if volumes is not None else None
+    mounted = c.mode in ("csi", "flexvolume")
+    existing = None
+    if pvcs is not None:
+        existing = next(
+            (i for i, e in enumerate(pvcs) if e.get("name") == c.pvc_name), None
+        )
+    if not mounted:
+        if existing is not None:
+            del pvcs[existing]
+        return
+    if existing is not None:
+        entry = pvcs[existing]
+        _set(
+            entry,
+            "mount_path",
+            c.mount_path,
+            indent=_indent_of(entry) or header + "    ",
+        )
+    else:
+        volumes = _child_table(kube, "volumes", header)
+        entry = tomlkit.table()
+        entry.add("name", c.pvc_name)
+        entry.add("mount_path", c.mount_path)
+        if pvcs is None:
+            aot = tomlkit.aot()
+            aot.append(entry)
+            _keep_layout(volumes, lambda t: t.append("pvc", aot))
+        else:
+            pvcs.append(entry)
+        entry_header = _header_indent(volumes) + "  "
+        entry = volumes["pvc"][len(volumes["pvc"]) - 1]
+        entry.trivia.indent = entry_header
+        for _, item in entry.value.body:
+            item.trivia.indent = entry_header + "  "
+    written.append(("runners.kubernetes.volumes.pvc.name", c.pvc_name))
+    written.append(("runners.kubernetes.volumes.pvc.mount_path", c.mount_path))
+
+
+def s3_server_address(a: Answers) -> str:
+    return a.cache.endpoint or oss_internal_endpoint(a.cache.region)
+
+
+def _ours_s3(cache) -> bool:
+    s3 = cache.get("s3") if cache is not None else None
+    address = str((s3 or {}).get("ServerAddress", ""))
+    return cache.get("Type") == "s3" and address.endswith(".aliyuncs.com")
+
+
+def _merge_cache(runner, a: Answers, ind: str, written) -> list[str]:
+    c = a.cache
+    cache = runner.get("cache")
+    if c.mode != "s3":
+        if cache is not None and _ours_s3(cache):
+            for key in OWNED["runners.cache"]:
+                _remove(cache, key)
+            for key in OWNED["runners.cache.s3"]:
+                _remove(cache["s3"], key)
+            return ["removed the OSS s3 cache settings: the cache is now " + c.mode]
+        return []
+    cache = _child_table(runner, "cache", _header_indent(runner) + ind)
+    cache_ind = _indent_of(cache) or _header_indent(cache) + "  "
+    values = {"Type": "s3", "Shared": True}
+    path = c.path.strip("/")
+    for key, value in values.items():
+        _set(cache, key, value, indent=cache_ind)
+        written.append((f"runners.cache.{key}", value))
+    if path:
+        _set(cache, "Path", path, indent=cache_ind)
+        written.append(("runners.cache.Path", path))
+    else:
+        _remove(cache, "Path")
+    s3 = _child_table(cache, "s3", cache_ind)
+    s3_ind = _indent_of(s3) or _header_indent(s3) + "  "
+    for key, value in {
+        "ServerAddress": s3_server_address(a),
+        "AccessKey": reveal(c.access_key_id),
+        "SecretKey": reveal(c.access_key_secret),
+        "BucketName": c.bucket,
+        "BucketLocation": c.region,
+    }.items():
+        if value:
+            _set(s3, key, value, indent=s3_ind)
+            written.append((f"runners.cache.s3.{key}", value))
+    return []

@@ -1,0 +1,374 @@
+"""Every artifact of one run, rendered in memory first, then written together."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wizard import kubeconfig as kc
+from wizard.model import Answers
+from wizard.problems import InvalidAnswers, Problem
+from wizard.secret import reveal
+from wizard.sizing import billed_size
+from wizard.validate import ECI_KINDS, kubeconfig_text, token_kind, validate_answers
+from wizard.write import files
+from wizard.write.ciexample import render_ci_example
+from wizard.write.configtoml import ClusterAccess, merge_config
+from wizard.write.daemon import merge_daemon_json
+from wizard.write.files import Artifact, Fingerprint
+from wizard.write.manifests import cache_documents, image_cache_document, render
+
+log = logging.getLogger(__name__)
+
+SECRET_MODE = 0o600
+
+
+@dataclass
+class Plan:
+    """What the review shows and `write_plan` writes."""
+
+    # Artifacts hold rendered secrets: shown by path only in the repr.
+    artifacts: list[Artifact] = field(repr=False)
+    manual_steps: list[str]  # what is left to do by hand, in order
+    warnings: list[str]  # "field: message" lines the operator should read
+    notes: list[str] = field(default_factory=list)  # plain facts (billed size…)
+    config_path: Path = Path()
+    out_dir: Path = Path()
+    fingerprints: dict[Path, Fingerprint] = field(default_factory=dict, repr=False)
+    secrets: list[str] = field(default_factory=list, repr=False)
+    # Re-renders one target from its current bytes when it changed on disk.
+    remergers: dict[Path, Callable[[bytes | None], bytes]] = field(
+        default_factory=dict, repr=False
+    )
+
+
+def runner_name(answers: Answers) -> str:
+    return answers.registration.name or answers.target.runner
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "runner"
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidAnswers(
+            [
+                Problem(
+                    str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}"
+                )
+            ]
+        ) from None
+
+
+def _decode(data: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidAnswers(
+            [
+                Problem(
+                    "cluster.kubeconfig",
+                    f"{what} is not valid base64; copy the kubeconfig again",
+                )
+            ]
+        ) from None
+
+
+def _file_or_data(entry: dict, data_key: str, path_key: str, what: str) -> bytes | None:
+    if entry.get(data_key):
+        return _decode(str(entry[data_key]), what)
+    if entry.get(path_key):
+        path = Path(str(entry[path_key])).expanduser()
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise InvalidAnswers(
+                [
+                    Problem(
+                        "cluster.kubeconfig",
+                        f"{what} file {path} cannot be read ({exc.strerror}); "
+                        "embed it as base64 (kubectl config view --raw --flatten)",
+                    )
+                ]
+            ) from None
+    return None
+
+
+def cluster_access(
+    answers: Answers, runner_dir: Path
+) -> tuple[ClusterAccess, list[Artifact], list[str], list[str]]:
+    """config.toml keys for the cluster, the files they name, steps and secrets."""
+    text, _ = kubeconfig_text(answers)
+    info = kc.parse_kubeconfig(text)
+    ctx = info.context(answers.cluster.context)
+    assert ctx is not None  # validate_answers has rejected the answers otherwise
+    artifacts: list[Artifact] = []
+    steps: list[str] = []
+    secrets: list[str] = []
+
+    def add(name: str, content: bytes, label: str) -> str:
+        path = runner_dir / name
+        artifacts.append(Artifact(path, content, SECRET_MODE, True, label))
+        return str(path)
+
+    if ctx.credential not in kc.RUNNER_NATIVE and ctx.credential != kc.NONE:
+        # config.toml cannot hold an exec plugin or auth-provider login, so the
+        # runner has to read a kubeconfig of its own.
+        content = kc.service_kubeconfig(info, ctx.name).encode()
+        path = add(
+            "kubeconfig", content, f"kubeconfig for the runner ({ctx.credential} login)"
+        )
+        steps.append(
+            f"Its {ctx.credential} login cannot be written into config.toml, so the runner "
+            f"must read {path}: run `sudo systemctl edit gitlab-runner`, add "
+            f"`[Service]` / `Environment=KUBECONFIG={path}`, then "
+            "`sudo systemctl restart gitlab-runner` (the plugin's command must be "
+            "installed for the service's user too)"
+        )
+        return ClusterAccess(context=ctx.name), artifacts, steps, secrets
+
+    access: dict[str, str] = {"host": ctx.server}
+    cluster, user = ctx.cluster_entry, ctx.user_entry
+    ca = _file_or_data(
+        cluster, "certificate-authority-data", "certificate-authority", "the cluster CA"
+    )
+    if ca:
+        access["ca_file"] = add("ca.crt", ca, "cluster CA certificate")
+    if ctx.credential == kc.CERT:
+        cert = _file_or_data(
+            user,
+            "client-certificate-data",
+            "client-certificate",
+            "the client certificate",
+        )
+        key = _file_or_data(user, "client-key-data", "client-key", "the client key")
+        access["cert_file"] = add("client.crt", cert or b"", "client certificate")
+        access["key_file"] = add("client.key", key or b"", "client private key")
+        secrets.append((key or b"").decode("utf-8", "replace"))
+    elif ctx.credential == kc.TOKEN:
+        token = str(user.get("token") or "")
+        if not token and user.get("tokenFile"):
+            token = (
+                (_file_or_data(user, "", "tokenFile", "the token") or b"")
+                .decode()
+                .strip()
+            )
+        access["bearer_token"] = token
+        secrets.append(token)
+    return ClusterAccess(**access), artifacts, steps, secrets
+
+
+def _daemon_target(answers: Answers, out_dir: Path) -> tuple[Path, bool]:
+    """Where daemon.json goes: in place when writable, else a copy in the out dir."""
+    path = Path(answers.images.daemon_json).expanduser()
+    writable = (
+        os.access(path, os.W_OK) if path.exists() else os.access(path.parent, os.W_OK)
+    )
+    return (path, True) if writable else (out_dir / "daemon.json", False)
+
+
+def build_plan(answers: Answers, *, config_path: Path, out_dir: Path) -> Plan:
+    """Render every artifact in memory; raise InvalidAnswers and write nothing on error."""
+    problems = validate_answers(answers)
+    errors = [p for p in problems if p.level == "error"]
+    if errors:
+        raise InvalidAnswers(errors)
+    warnings = [str(p) for p in problems if p.level == "warning"]
+    config_path = Path(config_path).absolute()
+    out_dir = Path(out_dir).absolute()
+    runner_dir = out_dir / _slug(runner_name(answers))
+
+    access, artifacts, steps, secrets = cluster_access(answers, runner_dir)
+    notes: list[str] = []
+    remergers: dict[Path, Callable[[bytes | None], bytes]] = {}
+    c, i = answers.cache, answers.images
+    secrets += [
+        reveal(answers.registration.runner_token),
+        reveal(answers.registration.token),
+    ]
+    secrets += [reveal(c.access_key_secret)]
+
+    if c.mode in ("csi", "flexvolume"):
+        path = runner_dir / "oss-cache.yaml"
+        content = render(cache_documents(answers)).encode()
+        what = (
+            "Secret, PersistentVolume and PersistentVolumeClaim"
+            if c.mode == "csi"
+            else "PersistentVolume and PersistentVolumeClaim (flexVolume)"
+        )
+        artifacts.append(
+            Artifact(path, content, SECRET_MODE, True, f"OSS cache: {what}")
+        )
+        steps.append(
+            f"kubectl apply -f {path}   # the OSS cache volume, in namespace {answers.cluster.namespace}"
+        )
+    if i.precache and answers.cluster.kind in ECI_KINDS:
+        path = runner_dir / "imagecache.yaml"
+        artifacts.append(
+            Artifact(
+                path,
+                render([image_cache_document(answers)]).encode(),
+                0o644,
+                False,
+                "ECI ImageCache",
+            )
+        )
+        steps.append(
+            f"kubectl apply -f {path}   # billed as a snapshot for as long as it exists; "
+            "creating it needs internet egress for public images"
+        )
+    if answers.networking.ci_example:
+        path = runner_dir / "gitlab-ci.example.yml"
+        artifacts.append(
+            Artifact(
+                path,
+                render_ci_example(answers).encode(),
+                0o644,
+                False,
+                ".gitlab-ci.yml example",
+            )
+        )
+        steps.append(f"Use {path} as a model for your .gitlab-ci.yml")
+
+    if i.mirror:
+        daemon_path, in_place = _daemon_target(answers, out_dir)
+        source = Path(i.daemon_json).expanduser()
+        current = _read(source)
+
+        def remerge_daemon(
+            now: bytes | None, mirror=i.mirror, name=str(source)
+        ) -> bytes:
+            return merge_daemon_json(
+                now.decode() if now else None, mirror, name=name
+            ).encode()
+
+        content = merge_daemon_json(current, i.mirror, name=str(source)).encode()
+        artifacts.append(
+            Artifact(
+                daemon_path,
+                content,
+                0o644,
+                False,
+                "docker daemon.json with the registry mirror",
+            )
+        )
+        if in_place:
+            remergers[daemon_path] = remerge_daemon
+            steps.append(
+                "sudo systemctl restart docker   # docker reads daemon.json only at start"
+            )
+        else:
+            steps.append(
+                f"sudo install -m 644 {daemon_path} {source} && sudo systemctl restart docker"
+                f"   # {source} was not writable for this user"
+            )
+
+    existing = _read(config_path)
+    merged = merge_config(existing, answers, access, name=str(config_path))
+    notes += merged.notes
+
+    def remerge_config(now: bytes | None) -> bytes:
+        return merge_config(
+            now.decode() if now else None, answers, access, name=str(config_path)
+        ).text.encode()
+
+    # config.toml goes last: the runner reloads it within seconds, and the
+    # files it names must exist by then.
+    artifacts.append(
+        Artifact(
+            config_path,
+            merged.text.encode(),
+            SECRET_MODE,
+            True,
+            "GitLab Runner config.toml",
+        )
+    )
+    remergers[config_path] = remerge_config
+
+    size = billed_size(answers)
+    if size.platform:
+        notes.append(
+            f"each job pod is billed as {size} ({size.platform.upper()}, from the {size.basis})"
+        )
+    steps += _manual_steps(answers)
+    steps.append(
+        f"gitlab-runner reloads {config_path} by itself within seconds; "
+        "check with `sudo gitlab-runner verify` and run a pipeline"
+    )
+    fingerprints = {a.path: files.fingerprint(a.path) for a in artifacts}
+    log.info("plan: %d artifacts, %d steps", len(artifacts), len(steps))
+    return Plan(
+        artifacts=artifacts,
+        manual_steps=steps,
+        warnings=warnings,
+        notes=notes,
+        config_path=config_path,
+        out_dir=out_dir,
+        fingerprints=fingerprints,
+        secrets=[s for s in secrets if s],
+        remergers=remergers,
+    )
+
+
+def _manual_steps(answers: Answers) -> list[str]:
+    steps = []
+    n, i = answers.networking, answers.images
+    if n.egress == "nat":
+        vsw = ", ".join(answers.cluster.vswitch_ids) or "the pods' vSwitches"
+        steps.append(
+            f"Pods reach the internet through a NAT gateway: make sure the VPC has one "
+            f"with an SNAT entry covering {vsw} (it has a standing fee)"
+        )
+    elif n.egress == "none":
+        steps.append(
+            "Pods have no internet: push every build and service image, and the helper "
+            f"image {i.helper_image}, to your own registry before running jobs"
+        )
+    if i.helper_image:
+        steps.append(
+            f"Make sure {i.helper_image} exists in your registry (copy it from "
+            "registry.gitlab.com/gitlab-org/gitlab-runner/gitlab-runner-helper with the same tag)"
+        )
+    if token_kind(reveal(answers.registration.token)) == "registration":
+        steps.append(
+            "In GitLab's admin area (Runners), check the runner: a newly registered "
+            "runner may show as locked to its project until you change that"
+        )
+    return steps
+
+
+def write_plan(plan: Plan) -> files.WriteReport:
+    """Write every artifact through wizard.write.files (diff, backup, atomic replace)."""
+
+    def remerge(art: Artifact, now: bytes | None) -> Artifact:
+        render_again = plan.remergers.get(art.path)
+        if render_again is None:
+            # A file only the wizard writes (a manifest, a key) is rewritten as planned.
+            return art
+        return Artifact(art.path, render_again(now), art.mode, art.secret, art.label)
+
+    return files.write_artifacts(
+        plan.artifacts, plan.fingerprints, remerge, secrets=plan.secrets
+    )
+
+
+def plan_for_options(answers: Answers, options) -> Plan:
+    """The plan for the paths the answers name, else those of the command line."""
+    from wizard.paths import resolve_config_path, resolve_out_dir
+
+    config = answers.target.config or getattr(options, "config", "")
+    config_path = resolve_config_path(config)
+    out = answers.target.out_dir or getattr(options, "out_dir", "")
+    out_dir = resolve_out_dir(out, config_path)
+    return build_plan(answers, config_path=config_path, out_dir=out_dir)
