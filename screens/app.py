@@ -9,7 +9,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from screens.base import StepScreen
-from wizard.checks import Check, Timeouts
+from wizard.checks import Check, CheckResult, Timeouts
 from wizard.model import STEPS, Answers
 from wizard.problems import Problem
 
@@ -84,12 +84,16 @@ class WizardApp(App[int]):
         self.touched: set[str] = set()
         self.states: dict[str, str] = {}
         self.facts: dict[str, object] = {}
+        # The latest result of each live check, by check name, for the write.
+        self.results: dict[str, tuple[Check, CheckResult]] = {}
         self.written: list[str] = []  # paths written by the review step
         self.screens_by_step = screen_classes()
 
     def on_mount(self) -> None:
         if self.start_screen not in self.screens_by_step:
-            log.warning("unknown screen %r; starting at the first step", self.start_screen)
+            log.warning(
+                "unknown screen %r; starting at the first step", self.start_screen
+            )
             self.start_screen = STEPS[0]
         self.push_screen(self.screens_by_step[self.start_screen]())
 

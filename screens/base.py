@@ -83,9 +83,10 @@ class StepScreen(Screen):
     def __init__(self) -> None:
         super().__init__(name=self.STEP)
         self.problems: list[Problem] = []
-        self._debounce: Timer | None = None
-        self._checks: list[Check] = []
-        self._pending: dict[str, Worker] = {}
+        self.check_timer: Timer | None = None
+        self.checks: list[Check] = []
+        self.check_workers: dict[str, Worker] = {}
+        self.stale_checks: set[str] = set()  # checks whose answers changed since they ran
 
     @property
     def wizard(self) -> WizardApp:
@@ -179,7 +180,8 @@ class StepScreen(Screen):
             mine = [
                 p
                 for p in self.problems
-                if p.field == spec.path or p.field.startswith((spec.path + ".", spec.path + "["))
+                if p.field == spec.path
+                or p.field.startswith((spec.path + ".", spec.path + "["))
             ]
             if field.display:
                 placed.update(id(p) for p in mine)
@@ -220,9 +222,11 @@ class StepScreen(Screen):
             # Shown but dimmed while the step is invalid: the operator sees why.
             return None if self.has_errors else True
         if action == "back":
-            return None if self.STEP == STEPS[0] else True
+            return None if STEPS[0] == self.STEP else True
         if action == "confirm_checks":
-            return any(c.on_confirm_only for c in self._checks) and not self.wizard.offline
+            return (
+                any(c.on_confirm_only for c in self.checks) and not self.wizard.offline
+            )
         return True
 
     def action_next(self) -> None:
@@ -250,51 +254,49 @@ class StepScreen(Screen):
 
     def start_checks(self) -> None:
         """List this step's checks, and run those that need no go-ahead."""
-        self._checks = self.wizard.checks_of(self.STEP)
-        panel = self.query_one(CheckPanel)
-        if self.wizard.offline:
-            panel.set_rows(
-                [
-                    (c.name, c.label, NOT_CHECKED, "offline: started with --offline")
-                    for c in self._checks
-                ]
-            )
-            return
-        panel.set_rows([(c.name, c.label, NOT_CHECKED, "") for c in self._checks])
+        self.checks = self.wizard.checks_of(self.STEP)
+        self.query_one(CheckPanel).set_rows(self.idle_rows())
         self.run_checks(confirm=False)
+
+    def idle_rows(self) -> list[tuple[str, str, str, str]]:
+        why = "offline: started with --offline" if self.wizard.offline else ""
+        return [(c.name, c.label, NOT_CHECKED, why) for c in self.checks]
 
     def checks_changed(self, path: str) -> None:
         """An answer changed: drop stale results now, re-check once typing stops."""
-        if self.wizard.offline:
-            return
-        for check in self._checks:
+        for check in self.checks:
             if not check.fields or path in check.fields:
-                worker = self._pending.pop(check.name, None)
+                self.stale_checks.add(check.name)
+                worker = self.check_workers.pop(check.name, None)
                 if worker is not None:
                     worker.cancel()
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._debounce = self.set_timer(DEBOUNCE, self.rerun_checks)
+        if self.check_timer is not None:
+            self.check_timer.stop()
+        self.check_timer = self.set_timer(DEBOUNCE, self.rerun_checks)
 
     def rerun_checks(self) -> None:
-        names = [c.name for c in self._checks]
-        self._checks = self.wizard.checks_of(self.STEP)
-        if [c.name for c in self._checks] != names:
+        """After the debounce: list the checks the answers now call for, and run them."""
+        names = [c.name for c in self.checks]
+        self.checks = self.wizard.checks_of(self.STEP)
+        stale = self.stale_checks
+        self.stale_checks = set()
+        if [c.name for c in self.checks] != names:
             self.stop_checks()
-            self.query_one(CheckPanel).set_rows(
-                [(c.name, c.label, NOT_CHECKED, "") for c in self._checks]
-            )
+            self.query_one(CheckPanel).set_rows(self.idle_rows())
             self.refresh_bindings()
-        self.run_checks(confirm=False, only_idle=True)
+            stale = {c.name for c in self.checks}
+        self.run_checks(confirm=False, only=stale)
 
-    def run_checks(self, *, confirm: bool, only_idle: bool = False) -> None:
+    def run_checks(self, *, confirm: bool, only: set[str] | None = None) -> None:
         """Start each check in its own thread, on a copy of the answers."""
+        if self.wizard.offline:
+            return
         panel = self.query_one(CheckPanel)
         snapshot = copy.deepcopy(self.wizard.answers)
         timeouts = self.wizard.timeouts
-        for check in self._checks:
+        for check in self.checks:
             if check.on_confirm_only and not confirm:
-                if check.name not in self._pending:
+                if check.name not in self.check_workers:
                     panel.update_row(
                         check.name,
                         check.label,
@@ -302,10 +304,10 @@ class StepScreen(Screen):
                         "has a side effect: press Ctrl+R to run it",
                     )
                 continue
-            if only_idle and check.name in self._pending:
+            if only is not None and check.name not in only:
                 continue
             panel.update_row(check.name, check.label, RUNNING, "")
-            self._pending[check.name] = self.run_worker(
+            self.check_workers[check.name] = self.run_worker(
                 _runner(check, snapshot, timeouts),
                 name=check.name,
                 group="check:" + check.name,
@@ -315,12 +317,12 @@ class StepScreen(Screen):
             )
 
     def stop_checks(self) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
-            self._debounce = None
-        for worker in self._pending.values():
+        if self.check_timer is not None:
+            self.check_timer.stop()
+            self.check_timer = None
+        for worker in self.check_workers.values():
             worker.cancel()
-        self._pending.clear()
+        self.check_workers.clear()
 
     def action_confirm_checks(self) -> None:
         if not self.wizard.offline:
@@ -329,12 +331,12 @@ class StepScreen(Screen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         name = worker.name
-        if self._pending.get(name) is not worker:
+        if self.check_workers.get(name) is not worker:
             return  # a result for answers that have changed since: ignore it
-        check = next((c for c in self._checks if c.name == name), None)
+        check = next((c for c in self.checks if c.name == name), None)
         if check is None or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
             return
-        del self._pending[name]
+        del self.check_workers[name]
         panel = self.query_one(CheckPanel)
         if event.state == WorkerState.ERROR:
             # Only the exception type: its text might carry a credential.
@@ -344,6 +346,7 @@ class StepScreen(Screen):
             )
             return
         result: CheckResult = worker.result
+        self.wizard.results[name] = (check, result)
         panel.update_row(name, check.label, result.status, result.message)
         if result.facts:
             self.wizard.absorb_facts(result.facts)

@@ -38,7 +38,11 @@ def _volume(answers: Answers) -> bool:
 
 FIELDS = (
     F.FieldSpec(
-        "cache.mode", "Cache", "How jobs share their cache.", kind=F.RADIO, choices=MODES
+        "cache.mode",
+        "Cache",
+        "How jobs share their cache.",
+        kind=F.RADIO,
+        choices=MODES,
     ),
     F.FieldSpec(
         "cache.bucket",

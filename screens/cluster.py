@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+
 from textual.widget import Widget
 from textual.widgets import Static
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -13,7 +14,7 @@ from textual.widgets import Button, Footer, Static
 from screens.marks import VALID, mark
 
 
-def done_text(plan: Any, report: Any) -> str:
+def done_text(plan: Any, report: Any, notes: Iterable[str] = ()) -> str:
     """Plain text of the result: files written, unchanged, backed up; manual steps."""
     written = list(getattr(report, "written", []) or [])
     unchanged = list(getattr(report, "unchanged", []) or [])
@@ -26,6 +27,10 @@ def done_text(plan: Any, report: Any) -> str:
     if backups:
         lines.append("Previous versions kept as:")
         lines += [f"  {backup}" for backup in backups.values()]
+    notes = list(notes) + list(getattr(plan, "notes", []) or [])
+    if notes:
+        lines.append("Notes:")
+        lines += [f"  {note}" for note in notes]
     steps = list(getattr(plan, "manual_steps", []) or [])
     lines.append("")
     lines.append("Left to do by hand:" if steps else "Nothing is left to do by hand.")
@@ -43,15 +48,18 @@ class DoneScreen(Screen):
     DoneScreen #result { padding: 1 1; }
     """
 
-    def __init__(self, plan: Any, report: Any) -> None:
+    def __init__(self, plan: Any, report: Any, notes: Iterable[str] = ()) -> None:
         super().__init__(name="done")
         self.plan = plan
         self.report = report
+        self.notes = list(notes)
 
     def compose(self) -> ComposeResult:
         yield Static("ask-runner-wizard · written", id="title", markup=False)
         with VerticalScroll():
-            yield Static(done_text(self.plan, self.report), id="result", markup=False)
+            yield Static(
+                done_text(self.plan, self.report, self.notes), id="result", markup=False
+            )
             yield Button("Quit", id="quit", variant="primary")
         yield Footer()
 

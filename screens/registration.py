@@ -23,10 +23,12 @@ HELP = (
 
 
 def legacy_flow(answers: Answers) -> bool:
-    """True when the pasted token is a legacy registration token."""
+    """True unless the token is a glrt- one: a legacy token, or a runner registered before."""
     from wizard.validate import token_kind
 
-    return token_kind(reveal(answers.registration.token)) == "registration"
+    # With no token, the entry may hold a runner token from an earlier legacy
+    # registration (the write-up's case), whose settings are still asked here.
+    return token_kind(reveal(answers.registration.token)) != "runner"
 
 
 FIELDS = (
@@ -108,5 +110,9 @@ class RegistrationScreen(StepScreen):
             "not registered; Ctrl+R verifies it once when you are ready.",
             "registration": "Token kind: legacy registration token. It is exchanged for a "
             "runner token when the files are written.",
-        }.get(kind, "Token kind: none yet.")
+        }.get(
+            kind,
+            "Token kind: none yet. Paste a glrt- token, a registration token, "
+            "or below the runner token an earlier registration returned.",
+        )
         self.query_one("#token-kind", Static).update(text)

@@ -97,7 +97,9 @@ def billed_text(answers) -> str:
         "requests": "the sum of the requests, rounded up",
         "default": "nothing set: the platform's default size",
     }.get(size.basis, size.basis)
-    where = {"eci": "on ECI", "acs": "on ACS"}.get(size.platform, "(no Alibaba rounding)")
+    where = {"eci": "on ECI", "acs": "on ACS"}.get(
+        size.platform, "(no Alibaba rounding)"
+    )
     summed = ""
     if size.summed_cpu is not None and size.summed_memory is not None:
         summed = f" (asked: {size.summed_cpu.normalize():f} vCPU / "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Iterable
 from typing import Any, ClassVar
@@ -93,7 +94,7 @@ class ReviewScreen(StepScreen):
             return
         from wizard.write.files import diff_artifacts
 
-        diffs = diff_artifacts(self.plan.artifacts, secrets=secret_values(self.wizard.answers))
+        diffs = diff_artifacts(self.plan.artifacts, secrets=self.plan.secrets)
         lines = [f"{len(diffs)} file(s):"]
         for d in diffs:
             mode = "0600, holds secrets" if d.secret else ""
@@ -139,9 +140,13 @@ class ReviewScreen(StepScreen):
         self.writing = True
         self.query_one("#write", Button).disabled = True
         self.refresh_bindings()
-        plan = self.plan
+        plan, app = self.plan, self.wizard
+        # The worker gets its own copy: a token obtained there must not race the UI.
+        answers = copy.deepcopy(app.answers)
         self.run_worker(
-            lambda: write_plan(plan, self.wizard),
+            lambda: write_all(
+                plan, answers, app.options, app.offline, app.timeouts, dict(app.results)
+            ),
             name="write",
             group="write",
             thread=True,
@@ -155,9 +160,9 @@ class ReviewScreen(StepScreen):
         if event.state == WorkerState.SUCCESS:
             from screens.done import DoneScreen
 
-            report = event.worker.result
+            plan, report, notes = event.worker.result
             self.wizard.written = [str(p) for p in report_paths(report)]
-            self.app.switch_screen(DoneScreen(self.plan, report))
+            self.app.switch_screen(DoneScreen(plan, report, notes))
         elif event.state == WorkerState.ERROR:
             self.writing = False
             self.query_one("#write", Button).disabled = False
@@ -168,33 +173,35 @@ class ReviewScreen(StepScreen):
             self.refresh_bindings()
 
 
-def write_plan(plan: Any, app: Any) -> Any:
-    """The same write the answers-file run does, from a worker thread."""
-    from wizard.write.plan import write_plan as domain_write
+def write_all(
+    plan: Any, answers: Any, options: Any, offline: bool, timeouts: Any, results: dict
+):
+    """The write, from a worker thread: token exchange when online, files, apply."""
+    from wizard.write.plan import plan_for_options, write_plan
 
-    return domain_write(plan)
+    notes: list[str] = []
+    if not offline:
+        from wizard.checks.runner import Outcome, apply_after_write, prepare_for_write
+
+        # What the screens' checks found (a verified glrt- token's expiry), so
+        # nothing with a side effect runs twice; then the legacy exchange.
+        outcomes = [Outcome(check, result) for check, result in results.values()]
+        line = prepare_for_write(answers, outcomes, timeouts)
+        if line:
+            notes.append(line)
+        plan = plan_for_options(answers, options)
+    from screens.terminal import critical_section
+
+    # Quitting or a signal waits for the files: a half-applied setup is worse.
+    with critical_section():
+        report = write_plan(plan)
+    if not offline:
+        notes += apply_after_write(answers, timeouts)
+    return plan, report, notes
 
 
 def report_paths(report: Any) -> list[Any]:
     return list(getattr(report, "written", []) or [])
-
-
-def secret_values(answers: Any) -> list[str]:
-    """Every secret in the answers, so diffs can mask them wherever they appear."""
-    from dataclasses import fields, is_dataclass
-
-    from wizard.secret import Secret
-
-    found: list[str] = []
-    for section in fields(answers):
-        part = getattr(answers, section.name)
-        if not is_dataclass(part):
-            continue
-        for f in fields(part):
-            value = getattr(part, f.name)
-            if isinstance(value, Secret) and value:
-                found.append(value.reveal())
-    return found
 
 
 def problems_text(problems: list[Problem]) -> str:

@@ -59,6 +59,34 @@ CLEAN_EXIT_GRACE = 2.0
 SSH_ESCDELAY_MS = 300
 
 
+# How long the exit waits for file writes in progress: writes are local and
+# short, and stopping between two files would leave a half-applied setup.
+CRITICAL_WAIT = 30.0
+
+_critical_count = 0
+_critical_done = threading.Condition()
+
+
+@contextlib.contextmanager
+def critical_section():
+    """Mark work (writing the artifacts) that quitting or a signal must not cut."""
+    global _critical_count
+    with _critical_done:
+        _critical_count += 1
+    try:
+        yield
+    finally:
+        with _critical_done:
+            _critical_count -= 1
+            _critical_done.notify_all()
+
+
+def wait_for_critical(timeout: float = CRITICAL_WAIT) -> bool:
+    """Wait until no critical section runs; False if one is still running."""
+    with _critical_done:
+        return _critical_done.wait_for(lambda: _critical_count == 0, timeout)
+
+
 def over_ssh(environ: dict[str, str] | os._Environ[str] | None = None) -> bool:
     """True when this process runs in an SSH session."""
     env = os.environ if environ is None else environ
@@ -183,6 +211,8 @@ def run_guarded(app: App[Any], *, grace: float = CLEAN_EXIT_GRACE) -> Any:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         loop.close()
+        # Worker threads are daemons: a write still running must end first.
+        wait_for_critical()
 
 
 class DaemonExecutor(concurrent.futures.ThreadPoolExecutor):
@@ -235,6 +265,8 @@ def _hard_exit(guard: TerminalGuard | None, code: int) -> None:
     """Last resort: reset the terminal if the app still holds it, then end."""
     if guard is not None:
         guard.restore_if_active()
+    if not wait_for_critical():
+        log.error("a file write was still running when the process ended")
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()

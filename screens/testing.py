@@ -22,7 +22,9 @@ async def focus(pilot: Any, widget_id: str) -> None:
     raise AssertionError(f"Tab never reached #{widget_id} (focus is on #{focused})")
 
 
-async def type_into(pilot: Any, widget_id: str, text: str, *, clear: bool = True) -> None:
+async def type_into(
+    pilot: Any, widget_id: str, text: str, *, clear: bool = True
+) -> None:
     """Focus a single-line input by Tab, clear it with Ctrl+U and Ctrl+K, then type."""
     await focus(pilot, widget_id)
     if clear:
@@ -66,3 +68,44 @@ async def toggle_to(pilot: Any, widget_id: str, value: bool) -> None:
     await focus(pilot, widget_id)
     if bool(pilot.app.focused.value) != value:
         await pilot.press("space")
+
+
+async def fill_step(pilot: Any, expected: Any) -> None:
+    """Set every visible field of the current step to its value in `expected`, by keyboard.
+
+    Fields appear as others change (a radio choice shows its own questions),
+    so the screen is walked until nothing differs.
+    """
+    from screens import fields as F
+    from screens.widgets import Field
+
+    for _ in range(4):
+        pending = [
+            f
+            for f in pilot.app.screen.query(Field)
+            if f.display
+            # Compared as shown: a secret read from a file equals one typed in.
+            and F.to_control(f.spec, F.get_value(pilot.app.answers, f.spec.path))
+            != F.to_control(f.spec, F.get_value(expected, f.spec.path))
+        ]
+        if not pending:
+            return
+        for field in pending:
+            await set_field(pilot, field, F.get_value(expected, field.spec.path))
+    raise AssertionError(f"fields still differ: {[f.spec.path for f in pending]}")
+
+
+async def set_field(pilot: Any, field: Any, value: Any) -> None:
+    """Give one field a model value the way an operator would enter it."""
+    from screens import fields as F
+
+    spec, wid = field.spec, field.spec.widget_id
+    shown = F.to_control(spec, value)
+    if spec.kind == F.MULTILINE_SECRET:
+        await paste_into(pilot, wid, str(shown))
+    elif spec.kind == F.BOOL:
+        await toggle_to(pilot, wid, bool(shown))
+    elif spec.kind in (F.CHOICE, F.RADIO):
+        await choose(pilot, wid, str(shown))
+    else:
+        await type_into(pilot, wid, str(shown))

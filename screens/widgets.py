@@ -185,9 +185,7 @@ class StepList(OptionList):
         for step in self.steps:
             state = states.get(step, NOT_VISITED)
             here = mark("current") if step == current else " "
-            self.replace_option_prompt(
-                step, f"{here}{mark(state)} {self.titles[step]}"
-            )
+            self.replace_option_prompt(step, f"{here}{mark(state)} {self.titles[step]}")
         self.highlighted = self.steps.index(current)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -220,32 +218,32 @@ class CheckPanel(Vertical):
         )
         self.mount_all(
             Static(
-                self._text(label, status, why),
-                id=self._row_id(name),
-                classes=self._classes(status),
+                self.line(label, status, why),
+                id=self.row_id(name),
+                classes=self.row_classes(status),
                 markup=False,
             )
             for name, label, status, why in rows
         )
 
     def update_row(self, name: str, label: str, status: str, why: str) -> None:
-        row = self.query_one("#" + self._row_id(name), Static)
-        row.set_classes(self._classes(status))
-        row.update(self._text(label, status, why))
+        row = self.query_one("#" + self.row_id(name), Static)
+        row.set_classes(self.row_classes(status))
+        row.update(self.line(label, status, why))
 
     def row_text(self, name: str) -> str:
         """What one check's line says, as plain text."""
-        return str(self.query_one("#" + self._row_id(name), Static).content)
+        return str(self.query_one("#" + self.row_id(name), Static).content)
 
     @staticmethod
-    def _classes(status: str) -> str:
+    def row_classes(status: str) -> str:
         return "check -" + status.replace(" ", "-")
 
     @staticmethod
-    def _text(label: str, status: str, why: str) -> str:
+    def line(label: str, status: str, why: str) -> str:
         line = f"{mark(status)} {label}: {status}"
         return f"{line}. {why}" if why else line
 
     @staticmethod
-    def _row_id(name: str) -> str:
+    def row_id(name: str) -> str:
         return "check-" + "".join(c if c.isalnum() else "-" for c in name)

@@ -9,6 +9,7 @@ from wizard.checks import ERROR, NOT_CHECKED, OK, WARNING, checks_for
 from wizard.secret import Secret
 
 pytest_plugins = ["servers.fixtures"]
+pytestmark = pytest.mark.usefixtures("loopback_only")
 
 
 def run(step, a, name):
@@ -26,7 +27,11 @@ def test_access_key_valid_through_sts(aliyun):
 @pytest.mark.parametrize(
     ("key_id", "secret", "expected"),
     [
-        ("LTAIunknown", "testsecret", "InvalidAccessKeyId.NotFound: the AccessKey ID does not exist"),
+        (
+            "LTAIunknown",
+            "testsecret",
+            "InvalidAccessKeyId.NotFound: the AccessKey ID does not exist",
+        ),
         ("LTAItestkey", "wrong", "does not match the AccessKey ID"),
     ],
 )
@@ -69,7 +74,11 @@ def test_bucket_access_denied(oss):
     a = answers_for(oss=oss)
     a.cache.bucket = "someone-elses"
     result = run("cache", a, "oss.bucket")
-    assert result.status == ERROR and "AccessDenied" in result.message and "oss:GetBucketInfo" in result.message
+    assert (
+        result.status == ERROR
+        and "AccessDenied" in result.message
+        and "oss:GetBucketInfo" in result.message
+    )
 
 
 def test_bucket_region_mismatch(oss):
@@ -82,7 +91,10 @@ def test_bucket_region_mismatch(oss):
 
 @pytest.mark.parametrize(
     ("key_id", "secret", "code"),
-    [("LTAIunknown", "testsecret", "InvalidAccessKeyId"), ("LTAItestkey", "bad", "SignatureDoesNotMatch")],
+    [
+        ("LTAIunknown", "testsecret", "InvalidAccessKeyId"),
+        ("LTAItestkey", "bad", "SignatureDoesNotMatch"),
+    ],
 )
 def test_oss_signature_and_key(oss, key_id, secret, code):
     a = answers_for(oss=oss)
@@ -142,8 +154,16 @@ def test_snat_by_vswitch_and_by_cidr(aliyun):
         "vpc-test0001",
         "ngw-1",
         [
-            {"SnatEntryId": "snat-1", "SourceVSwitchId": "vsw-a", "Status": "Available"},
-            {"SnatEntryId": "snat-2", "SourceCIDR": "10.1.0.0/16", "Status": "Available"},
+            {
+                "SnatEntryId": "snat-1",
+                "SourceVSwitchId": "vsw-a",
+                "Status": "Available",
+            },
+            {
+                "SnatEntryId": "snat-2",
+                "SourceCIDR": "10.1.0.0/16",
+                "Status": "Available",
+            },
         ],
     )
     aliyun.app.vswitch_cidrs = {"vsw-a": "10.0.1.0/24", "vsw-b": "10.1.2.0/24"}
@@ -156,7 +176,11 @@ def test_snat_pending_entry_does_not_count(aliyun):
         "vpc-test0001",
         "ngw-1",
         [
-            {"SnatEntryId": "snat-1", "SourceVSwitchId": "vsw-a", "Status": "Available"},
+            {
+                "SnatEntryId": "snat-1",
+                "SourceVSwitchId": "vsw-a",
+                "Status": "Available",
+            },
             {"SnatEntryId": "snat-2", "SourceVSwitchId": "vsw-b", "Status": "Pending"},
         ],
     )

@@ -21,6 +21,7 @@ from wizard.checks.cluster import create_namespace
 from wizard.secret import Secret
 
 pytest_plugins = ["servers.fixtures"]
+pytestmark = pytest.mark.usefixtures("loopback_only")
 
 
 def run(step, a, name):

@@ -20,6 +20,7 @@ from wizard.checks.gitlab import (
 from wizard.secret import Secret
 
 pytest_plugins = ["servers.fixtures"]
+pytestmark = pytest.mark.usefixtures("loopback_only")
 
 
 def _answers(server, tmp_path, token="GR1348941registration"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from servers.answers import FAST, answers_for
 from servers.base import App, LocalServer
 
@@ -9,6 +10,7 @@ from wizard.checks import ERROR, OK, WARNING, checks_for
 from wizard.checks.images import split_image
 
 pytest_plugins = ["servers.fixtures"]
+pytestmark = pytest.mark.usefixtures("loopback_only")
 
 REPO = "ci/gitlab-runner-helper"
 
@@ -28,7 +30,9 @@ def _answers(registry, tag=""):
 
 def test_split_image():
     assert split_image("node:20") == ("registry-1.docker.io", "library/node", "20")
-    assert split_image("registry-vpc.cn-hangzhou.aliyuncs.com/ns/helper:x86_64-v17.3.1") == (
+    assert split_image(
+        "registry-vpc.cn-hangzhou.aliyuncs.com/ns/helper:x86_64-v17.3.1"
+    ) == (
         "registry-vpc.cn-hangzhou.aliyuncs.com",
         "ns/helper",
         "x86_64-v17.3.1",

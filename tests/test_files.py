@@ -204,7 +204,11 @@ def test_a_changed_secret_still_shows_as_a_changed_line():
 
 def test_unified_diff_format_and_new_file():
     text = unified_diff(None, b"a\nb\n", "new.yaml")
-    assert text.splitlines()[:3] == ["--- /dev/null", "+++ b/new.yaml", "@@ -0,0 +1,2 @@"]
+    assert text.splitlines()[:3] == [
+        "--- /dev/null",
+        "+++ b/new.yaml",
+        "@@ -0,0 +1,2 @@",
+    ]
     assert unified_diff(b"same\n", b"same\n", "x") == ""
 
 
@@ -286,3 +290,47 @@ def test_remerge_that_fails_writes_nothing(tmp_path):
     with pytest.raises(ValueError):
         write_artifacts([Artifact(b, b"new"), Artifact(a, b"2")], seen, remerge)
     assert not b.exists()
+
+
+def test_owner_only_artifact_stays_owner_only(tmp_path):
+    """A 0600 artifact (the state file) replacing a 0644 file is written 0600."""
+    path = tmp_path / "wizard-state.toml"
+    path.write_text("old")
+    path.chmod(0o644)
+    write_artifacts([Artifact(path, b"new", mode=0o600)])
+    assert mode_of(path) == 0o600
+    assert mode_of(backups_of(path)[0]) == 0o600
+
+
+def test_secret_toml_diff_keeps_its_structure_visible():
+    """config.toml is a secret file: only the token is hidden, not headers or keys."""
+    old = b'concurrent = 1\n\n[[runners]]\n  token = "glrt-aaaaaaaa"\n  [runners.kubernetes]\n'
+    new = old.replace(b"concurrent = 1", b"concurrent = 2")
+    text = unified_diff(old, new, "config.toml", secret=True, context=9)
+    assert "[[runners]]" in text and "  [runners.kubernetes]" in text
+    assert '  token = "glrt-********"' in text
+    assert "-concurrent = 1" in text and "+concurrent = 2" in text
+
+
+@pytest.mark.parametrize("pass_secrets", [True, False])
+def test_review_diffs_of_a_whole_plan_show_no_secret(
+    answers_file, tmp_path, pass_secrets
+):
+    """Canary: the write-up's fake credentials never appear in any review diff."""
+    from wizard.answers import load_answers
+    from wizard.write.plan import build_plan
+
+    answers = load_answers(answers_file())
+    plan = build_plan(
+        answers, config_path=tmp_path / "etc" / "config.toml", out_dir=tmp_path / "out"
+    )
+    diffs = diff_artifacts(plan.artifacts, secrets=plan.secrets if pass_secrets else ())
+    text = "".join(d.diff for d in diffs)
+    assert "oss-cache.yaml" in text and "config.toml" in text
+    for canary in (
+        "a1b2c3d4e5f6a7b8c9d0",
+        "LTAI5tFAKEwriteupKEYID0",
+        "FAKEwriteupSECRETnotREAL00000",
+        "FAKE-WRITEUP-CLIENT-KEY",
+    ):
+        assert canary not in text

@@ -73,7 +73,10 @@ FIX_DIFFS = {
         ['  environment = "DOCKER_HOST=tcp://localhost:2375"'],
         ['  environment = ["DOCKER_HOST=tcp://localhost:2375"]'],
     ),
-    ("05-wrong-value-types.toml", 16): (["    cpu_request = 1"], ['    cpu_request = "1"']),
+    ("05-wrong-value-types.toml", 16): (
+        ["    cpu_request = 1"],
+        ['    cpu_request = "1"'],
+    ),
     ("05-wrong-value-types.toml", 19): (
         ['    poll_timeout = "600"'],
         ["    poll_timeout = 600"],
@@ -84,7 +87,9 @@ FIX_DIFFS = {
     ),
     ("05-wrong-value-types.toml", 23): (
         ['    pod_annotations = ["k8s.aliyun.com/eci-spot-strategy=SpotAsPriceGo"]'],
-        ['    pod_annotations = {"k8s.aliyun.com/eci-spot-strategy" = "SpotAsPriceGo"}'],
+        [
+            '    pod_annotations = {"k8s.aliyun.com/eci-spot-strategy" = "SpotAsPriceGo"}'
+        ],
     ),
     ("05-wrong-value-types.toml", 26): (
         ["      [runners.kubernetes.volumes.pvc]"],
@@ -306,3 +311,74 @@ def test_key_table_parses_types_and_deprecation():
     assert table["runners.pre_clone_script"].deprecated == "removed"
     assert "key" not in table and not any(k.startswith("#") for k in table)
     assert "namespace" in keys.children("runners.kubernetes")
+
+
+def test_answers_run_reports_lint_findings_and_still_writes(
+    answers_file, tmp_path, capsys
+):
+    """The non-interactive path shows what the runner would ignore; it fixes nothing."""
+    from wizard import cli
+
+    path = answers_file()
+    config = tmp_path / "etc" / "config.toml"
+    config.write_text(
+        config.read_text() + '\n[[runners]]\n  name = "other"\n  limt = 3\n'
+    )
+    assert cli.main(["--answers", str(path), "--yes", "--offline"]) == 0
+    err = capsys.readouterr().err
+    assert f"{config}:" in err and "did you mean limit?" in err
+    assert "limt = 3" in config.read_text()  # reported, never changed unasked
+
+
+def test_lint_never_crashes_and_positions_stay_in_the_file():
+    """Random documents built from real and misspelled key names: findings only, no crash."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    names = st.sampled_from(
+        [
+            "runners",
+            "kubernetes",
+            "cache",
+            "pod_annotations",
+            "volumes",
+            "pvc",
+            "concurrent",
+            "limit",
+            "name",
+            "token",
+            "cpu_request",
+            "environment",
+            "namespace",
+            "Type",
+            "s3",
+            "gcs",
+            "k8s.aliyun.com/eci-spot-strategy",
+            "poll_timeout",
+            "unhealthy_interval",
+            "x",
+        ]
+    )
+    scalars = st.one_of(
+        st.integers(-3, 3), st.text("ab=1.", max_size=6), st.booleans(), st.floats(0, 2)
+    )
+    values = st.recursive(
+        scalars,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=3), st.dictionaries(names, inner, max_size=4)
+        ),
+        max_leaves=12,
+    )
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.dictionaries(names, values, max_size=5))
+    def check(data):
+        text = tomlkit.dumps(data)
+        for finding in lint_config(text, "f.toml"):
+            _, line, col = finding.problem.field.rsplit(":", 2)
+            assert 1 <= int(line) <= max(1, len(text.splitlines()))
+            assert int(col) >= 1
+            if finding.fix is not None:
+                tomlkit.parse(apply_fixes(text, [finding]))
+
+    check()

@@ -11,7 +11,7 @@ from textual.widgets import Input, Static
 from screens.app import create_app
 from screens.base import StepScreen
 from screens.marks import ascii_only
-from screens.testing import choose, focus, paste_into, toggle_to, type_into
+from screens.testing import choose, paste_into, toggle_to, type_into
 from screens.widgets import CheckPanel, Field
 from wizard.model import STEPS, Answers
 from wizard.secret import Secret
@@ -125,7 +125,7 @@ async def test_escape_never_discards_input(step):
             typed = target.control.value
         await pilot.press("escape")
         await pilot.press("escape", "left_square_bracket", "A")
-        assert app.screen.STEP == step
+        assert step == app.screen.STEP
         if inputs:
             assert target.control.value.startswith(typed)
 
@@ -142,10 +142,12 @@ async def test_escape_keeps_a_pasted_kubeconfig():
 
 
 async def test_legacy_questions_only_for_a_registration_token():
-    """Description, tags, run-untagged and locked appear only for a legacy token."""
+    """Description, tags, run-untagged and locked are hidden for a glrt- token."""
     app = app_at("registration")
     async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-registration-token", "glrt-abcdefghijklmnopqrstuv")
         assert not field(app, "registration.tags").display
+        assert not field(app, "registration.runner_token").display
         await type_into(pilot, "f-registration-token", "GR1348941abcdefghijklmnop")
         assert field(app, "registration.tags").display
         kind = str(app.screen.query_one("#token-kind", Static).content)
@@ -342,7 +344,7 @@ async def test_start_screen_option_opens_that_step():
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             assert isinstance(app.screen, StepScreen)
-            assert app.screen.STEP == step
+            assert step == app.screen.STEP
 
 
 def test_ascii_marks_under_a_c_locale():

@@ -204,3 +204,27 @@ def test_escape_delay_is_longer_over_ssh_unless_set(env, expected, monkeypatch):
     environ = dict(env)
     assert terminal.prefer_ssh_escape_delay(environ) == expected
     assert environ.get("ESCDELAY") == expected
+
+
+@pytest.mark.parametrize("how", ["C-q", "SIGTERM", "SIGHUP"])
+def test_quitting_waits_for_a_write_in_progress(tmp_path, how):
+    """A write inside critical_section is finished, never cut between files."""
+    out = tmp_path / "out"
+    pane = Tmux(tmp_path)
+    with pane:
+        pane.start([sys.executable, str(GUARDED)], env={"GUARDED_OUT": str(out)})
+        pane.wait_for("GUARDED-READY")
+        pane.type("c")
+        pane.wait_for("WRITING")
+        if how == "C-q":
+            pane.keys("C-q")
+        else:
+            pane.signal(getattr(signal, how))
+        rc, tty_same = pane.wait_exit()
+
+        assert tty_same
+        assert rc in (0, 128 + getattr(signal, how, 0))
+        assert (out / "first.txt").read_text() == "first\n"
+        assert (out / "second.txt").read_text() == "second\n"
+        assert sorted(p.name for p in out.iterdir()) == ["first.txt", "second.txt"]
+        pane.assert_clean()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import stat
 import tomllib
 from pathlib import Path
@@ -339,3 +340,85 @@ def test_secrets_never_reach_the_log(writeup, private_log):
     assert "CANARY" not in repr(plan) and "CANARY" not in repr(answers)
     assert "CANARY" in config.read_text()
     assert stat.S_IMODE(private_log.stat().st_mode) == 0o600
+
+
+# --- cluster credentials: config.toml keys, or a kubeconfig of its own --------
+
+
+def _kubeconfig(user: dict, cluster: dict) -> str:
+    return yaml.safe_dump(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "c", "cluster": cluster}],
+            "users": [{"name": "u", "user": user}],
+            "contexts": [{"name": "ctx", "context": {"cluster": "c", "user": "u"}}],
+            "current-context": "ctx",
+        }
+    )
+
+
+def test_token_user_becomes_bearer_token_and_ca_file_is_copied(writeup, tmp_path):
+    answers, config, out = writeup
+    ca = tmp_path / "ca-from-disk.pem"
+    ca.write_bytes(
+        b"-----BEGIN CERTIFICATE-----\nFAKE-CA-ON-DISK\n-----END CERTIFICATE-----\n"
+    )
+    answers.cluster.kubeconfig = Secret(
+        _kubeconfig(
+            {"token": "fake-bearer-CANARY"},
+            {"server": "https://192.0.2.50:6443", "certificate-authority": str(ca)},
+        )
+    )
+    answers.cluster.context = ""
+    plan, _ = run(answers, config, out)
+    kube = tomllib.loads(config.read_text())["runners"][0]["kubernetes"]
+    assert kube["bearer_token"] == "fake-bearer-CANARY"
+    assert kube["host"] == "https://192.0.2.50:6443"
+    assert Path(kube["ca_file"]).read_bytes() == ca.read_bytes()
+    assert "cert_file" not in kube and "key_file" not in kube
+    assert "fake-bearer-CANARY" in plan.secrets
+
+
+def test_exec_login_gets_a_kubeconfig_of_its_own(writeup):
+    answers, config, out = writeup
+    answers.cluster.kubeconfig = Secret(
+        _kubeconfig(
+            {
+                "exec": {
+                    "apiVersion": "client.authentication.k8s.io/v1beta1",
+                    "command": "aliyun",
+                }
+            },
+            {"server": "https://192.0.2.51:6443"},
+        )
+    )
+    answers.cluster.context = ""
+    plan, _ = run(answers, config, out)
+    kube = tomllib.loads(config.read_text())["runners"][0]["kubernetes"]
+    path = out / "gitlab-k8s" / "kubeconfig"
+    assert kube["context"] == "ctx"
+    assert kube["host"] == ""  # left empty, so the runner reads the kubeconfig
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert yaml.safe_load(path.read_text())["current-context"] == "ctx"
+    step = next(s for s in plan.manual_steps if "KUBECONFIG" in s)
+    assert f"Environment=KUBECONFIG={path}" in step and "exec" in step
+
+
+def test_an_unwritable_daemon_json_goes_to_the_out_dir(writeup, monkeypatch):
+    answers, config, out = writeup
+    target = Path(answers.images.daemon_json)
+    # Tests run as root, who may write anywhere: deny this one path instead.
+    real_access = os.access
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda p, mode: False if Path(p) == target else real_access(p, mode),
+    )
+    plan = build_plan(answers, config_path=config, out_dir=out)
+    copy = next(a for a in plan.artifacts if a.path.name == "daemon.json")
+    assert copy.path == out / "daemon.json"
+    assert json.loads(copy.content)["log-driver"] == "json-file"
+    assert any(
+        f"sudo install -m 644 {copy.path} {target}" in s for s in plan.manual_steps
+    )

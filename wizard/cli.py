@@ -135,7 +135,7 @@ def run_answers(options: Options) -> int:
         answers = load_answers(options.answers_path)
         _apply_flags(answers, options)
         # Flags can change the target, so the plan validates again.
-        plan = plan_for_options(answers, options)
+        plan = plan_for_options(_planning_answers(answers, options), options)
     except InvalidAnswers as exc:
         log.info("invalid answers: %d problem(s)", len(exc.problems))
         _print_problems(
@@ -143,11 +143,18 @@ def run_answers(options: Options) -> int:
             exc.problems,
         )
         return EXIT_INVALID
+    print_lint(plan.config_path)
 
     if not options.offline:
         code = _live_checks(answers, options)
         if code:
             return code
+        try:
+            # The runner token obtained by the checks goes into config.toml.
+            plan = plan_for_options(answers, options)
+        except InvalidAnswers as exc:
+            _print_problems("nothing was written:", exc.problems)
+            return EXIT_INVALID
 
     try:
         report = write_plan(plan)
@@ -178,6 +185,8 @@ def run_answers(options: Options) -> int:
     print("\nLeft to do by hand:")
     for number, step in enumerate(plan.manual_steps, 1):
         print(f"  {number}. {step}")
+    if not options.offline and answers.review.apply:
+        return _apply_manifests(answers, options)
     return EXIT_OK
 
 
@@ -201,6 +210,54 @@ def _live_checks(answers: Answers, options: Options) -> int:
             file=sys.stderr,
         )
         return EXIT_CHECKS_FAILED
+    return _obtain_token(answers, outcomes, options)
+
+
+# --- live-check hooks (wizard.checks): token at write time, apply after ------
+
+
+def _planning_answers(answers: Answers, options: Options) -> Answers:
+    """Answers to validate the plan with before a registration token is exchanged."""
+    if options.offline:
+        return answers
+    from wizard.checks.runner import with_pending_token
+
+    return with_pending_token(answers)
+
+
+def _obtain_token(answers: Answers, outcomes, options: Options) -> int:
+    from wizard.checks.common import CheckFailed
+    from wizard.checks.runner import prepare_for_write
+
+    try:
+        said = prepare_for_write(answers, outcomes, options.timeouts)
+    except CheckFailed as exc:
+        print(
+            f"error: registration: {exc.message}; nothing was written", file=sys.stderr
+        )
+        return EXIT_CHECKS_FAILED
+    if said:
+        print(said)
+    return EXIT_OK
+
+
+def _apply_manifests(answers: Answers, options: Options) -> int:
+    from wizard.checks.common import CheckFailed
+    from wizard.checks.runner import apply_after_write
+
+    try:
+        done = apply_after_write(answers, options.timeouts)
+    except CheckFailed as exc:
+        print(
+            f"error: the files are written, but applying failed: {exc.message}; "
+            "apply them by hand as listed above",
+            file=sys.stderr,
+        )
+        return EXIT_CHECKS_FAILED
+    if done:
+        print("\nApplied (server-side, field manager ask-runner-wizard):")
+        for label in done:
+            print(f"  {label}")
     return EXIT_OK
 
 
@@ -218,6 +275,11 @@ def run_ui(options: Options) -> int:
         if problems:
             _print_problems(f"{options.answers_path}:", problems)
             return EXIT_INVALID
+    elif options.screen or options.runner:
+        # --screen NAME or --runner NAME start from what an earlier run wrote.
+        answers, code = load_existing_answers(options)
+        if code:
+            return code
     _apply_flags(answers, options)
     # Before Textual is imported: it reads ESCDELAY once, at import.
     from screens.terminal import prefer_ssh_escape_delay
@@ -226,6 +288,49 @@ def run_ui(options: Options) -> int:
     from screens.app import run_wizard
 
     return run_wizard(answers, options)
+
+
+def print_lint(config_path: Path) -> None:
+    """Mistakes in config.toml the runner ignores or refuses; the wizard fixes none here."""
+    from wizard.lint import lint_config
+
+    try:
+        text = Path(config_path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return
+    findings = lint_config(text, str(config_path))
+    if not findings:
+        return
+    print(
+        f"{config_path}: {len(findings)} problem(s) found before merging "
+        "(the interactive wizard offers the fixes):",
+        file=sys.stderr,
+    )
+    for finding in findings:
+        print(f"  {finding.problem.level}: {finding.problem}", file=sys.stderr)
+
+
+def load_existing_answers(options: Options) -> tuple[Answers, int]:
+    """The answers an earlier run left (config.toml, manifests, state) and an exit code."""
+    from wizard.lint import MalformedFileError
+    from wizard.paths import resolve_config_path, resolve_out_dir
+    from wizard.readback import ReadbackError, read_existing
+
+    config = resolve_config_path(options.config)
+    out_dir = resolve_out_dir(options.out_dir, config)
+    try:
+        loaded = read_existing(config, out_dir, options.runner or None)
+    except MalformedFileError as exc:
+        _print_problems("nothing was written; fix this file first:", [exc.problem])
+        return Answers(), EXIT_INVALID
+    except ReadbackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return Answers(), EXIT_INVALID
+    for problem in loaded.problems:
+        log.warning("reading back: %s", problem)
+    if loaded.asked_again:
+        log.info("to ask again: %s", ", ".join(loaded.asked_again))
+    return loaded.answers, EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -73,18 +73,21 @@ def _mark(mark) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}"
 
 
-def _yaml_error(exc: yaml.YAMLError) -> KubeconfigError:
+def _yaml_error(exc: yaml.YAMLError, text: str) -> KubeconfigError:
     problem_mark = getattr(exc, "problem_mark", None)
     context_mark = getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     if problem_mark is None:
         return KubeconfigError(f"not valid YAML: {problem}")
-    text = f"not valid YAML at {_mark(problem_mark)}: {problem}"
+    message = f"not valid YAML at {_mark(problem_mark)}: {problem}"
+    lines = text.splitlines()
+    if problem_mark.line < len(lines) and lines[problem_mark.line].strip():
+        message += f" (that line is {lines[problem_mark.line].strip()!r})"
     if context_mark is not None and context:
-        text += f" ({context} at {_mark(context_mark)})"
-    text += "; check the indentation of the lines around there"
-    return KubeconfigError(text, problem_mark.line + 1, problem_mark.column + 1)
+        message += f", {context} at {_mark(context_mark)}"
+    message += "; check the indentation of the lines between them"
+    return KubeconfigError(message, problem_mark.line + 1, problem_mark.column + 1)
 
 
 def _named(items, kind: str, inner: str, notes: list[str]) -> dict[str, dict]:
@@ -157,7 +160,7 @@ def parse_kubeconfig(text: str) -> KubeconfigInfo:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc) from None
+        raise _yaml_error(exc, text) from None
     if not isinstance(data, dict):
         raise KubeconfigError(
             "not a kubeconfig: expected keys such as clusters, contexts and users"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import difflib
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,6 +21,9 @@ from typing import Any
 from wizard import keys
 from wizard.problems import Problem
 from wizard.secret import mask
+from wizard.write.files import SECRET_KEYS, mask_value
+
+log = logging.getLogger(__name__)
 
 Path_ = tuple[str | int, ...]  # a concrete path: table names and array indices
 Fix = Callable[[Any], None]  # edits a tomlkit document in place
@@ -288,6 +292,8 @@ def parse_problem(text: str, exc: Exception, filename: str) -> Problem:
     if _YAML_COLON.match(src) and "=" not in src.split(":", 1)[0]:
         key = src.split(":", 1)[0].strip()
         value = src.split(":", 1)[1].strip()
+        if key.strip("\"'").lower() in SECRET_KEYS:
+            value = mask_value(value)  # the message may reach a log or a screen
         return Problem(
             f"{filename}:{line}:{col}",
             f"{what}: TOML uses '=' between a key and its value, not ':' "
@@ -530,7 +536,9 @@ class _Linter:
                     "found a string, expected an array of strings: the runner "
                     "refuses the file",
                     fix=_set_fix(cpath, [value]),
-                    fix_label=f"write [{_toml_str(value)}]",
+                    # The value itself is left out: an environment entry may
+                    # hold a password.
+                    fix_label="wrap the string in [ ] to make a one-entry array",
                 )
             else:
                 self.add("wrong-type", cpath, f"found {found}, expected {ttype}")
@@ -953,12 +961,6 @@ def _is_float(text: str) -> bool:
     return True
 
 
-def _toml_str(value: str) -> str:
-    import tomlkit
-
-    return tomlkit.string(value).as_string()
-
-
 def _flatten(node: dict, prefix: str) -> list[tuple[str, Any]]:
     out = []
     for k, v in node.items():
@@ -1112,13 +1114,17 @@ def _rebuild(table: Any, replace: Callable[[str, Any], list[tuple[str, Any]]]) -
     items = [(k, table.item(k)) for k in list(table.keys())]
     for k, _ in items:
         table.remove(k)
+    _append_all(table, [pair for k, item in items for pair in replace(k, item)])
+
+
+def _append_all(table: Any, items: list[tuple[str, Any]]) -> None:
+    """Append items keeping their own layout, to a table or to the document."""
     # A document has no raw_append, and its append puts a blank line before
     # tables; the layout saved here is put back afterwards.
     add = getattr(table, "raw_append", None) or table.append
     layout = [(t, t.trivia.indent) for t in _trivia_holders(i for _, i in items)]
-    for k, item in items:
-        for new_key, new_item in replace(k, item):
-            add(new_key, new_item)
+    for key, item in items:
+        add(key, item)
     for holder, indent in layout:
         holder.trivia.indent = indent
 
@@ -1161,9 +1167,7 @@ def _move_up_fix(cpath: Path_, name: str) -> Fix:
         ]
         for k, _ in tables:
             parent.remove(k)
-        parent.raw_append(name, item)
-        for k, t in tables:
-            parent.raw_append(k, t)
+        _append_all(parent, [(name, item), *tables])
 
     return fix
 
@@ -1214,5 +1218,14 @@ def apply_fixes(text: str, findings: Iterable[Finding]) -> str:
     doc = parse_config(text)
     chosen = [f for f in findings if f.fix is not None]
     for finding in sorted(chosen, key=lambda f: f.fix_order):
-        finding.fix(doc)
+        if len(chosen) == 1:
+            finding.fix(doc)
+            continue
+        # Two fixes can touch one place (a table turned into [[…]] and a key
+        # moved out of it); the later one then finds no place and is skipped.
+        # Linting the result again shows what is left.
+        try:
+            finding.fix(doc)
+        except (KeyError, IndexError, AttributeError, TypeError):
+            log.info("fix skipped, an earlier fix changed its place: %s", finding.code)
     return tomlkit.dumps(doc)

@@ -24,6 +24,7 @@ from wizard.model import Answers
 from wizard.problems import Problem
 from wizard.secret import Secret
 from wizard.state import STATE_NAME, load_state, runner_dir, state_path
+from wizard.validate import oss_internal_endpoint
 from wizard.write.files import Fingerprint, fingerprint
 
 log = logging.getLogger(__name__)
@@ -327,6 +328,7 @@ def _from_s3_cache(cache: dict, a: Answers) -> None:
     a.cache.endpoint = str(s3.get("ServerAddress", a.cache.endpoint))
     if s3.get("BucketLocation"):
         a.cache.region = str(s3["BucketLocation"])
+    _default_endpoint(a)
     if s3.get("AccessKey"):
         a.cache.access_key_id = Secret(str(s3["AccessKey"]))
     if s3.get("SecretKey"):
@@ -498,6 +500,12 @@ def _from_pv(name: str, spec: dict, a: Answers) -> None:
         )
         if m:
             a.cache.region = m.group(1)
+        _default_endpoint(a)
+
+
+def _default_endpoint(a: Answers) -> None:
+    if a.cache.region and a.cache.endpoint == oss_internal_endpoint(a.cache.region):
+        a.cache.endpoint = ""  # the default: keep deriving it from the region
 
 
 # --- daemon.json ---------------------------------------------------------------

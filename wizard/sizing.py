@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 
 QUANTITY_RE = re.compile(
     r"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
-    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$"
+    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$",
+    re.ASCII,  # Kubernetes takes ASCII digits only, not any Unicode digit
 )
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {
@@ -80,7 +81,7 @@ class QuantityError(ValueError):
 
 def parse_quantity(text: str) -> Decimal:
     """The plain number a Kubernetes quantity stands for (bytes, or cores)."""
-    match = QUANTITY_RE.match(text.strip())
+    match = QUANTITY_RE.fullmatch(text)
     if not match:
         raise QuantityError(text)
     number = Decimal(match["num"])
@@ -165,8 +166,12 @@ def acs_round(cpu: Decimal, mem: Decimal):
     return cpu, mem
 
 
-SPECS_ENTRY_RE = re.compile(r"^(?P<cpu>\d+(?:\.\d+)?)-(?P<mem>\d+(?:\.\d+)?)Gi$")
-INSTANCE_TYPE_RE = re.compile(r"^ecs\.(?P<family>[a-z]+\d+[a-z]*)\.[a-z0-9]+$")
+SPECS_ENTRY_RE = re.compile(
+    r"^(?P<cpu>\d+(?:\.\d+)?)-(?P<mem>\d+(?:\.\d+)?)Gi$", re.ASCII
+)
+INSTANCE_TYPE_RE = re.compile(
+    r"^ecs\.(?P<family>[a-z]+\d+[a-z]*)\.[a-z0-9]+$", re.ASCII
+)
 # ECS families whose CPUs are ARM (Yitian 710, Ampere Altra): their pods need
 # an arm64 helper image and an arm64 node selector.
 ARM_FAMILIES = frozenset({"g8y", "c8y", "r8y", "g8m", "c8m", "r8m", "g6r", "c6r"})
@@ -177,7 +182,7 @@ def specs_entries(specs: str) -> list[str]:
 
 
 def is_arm_instance_type(entry: str) -> bool:
-    match = INSTANCE_TYPE_RE.match(entry)
+    match = INSTANCE_TYPE_RE.fullmatch(entry)
     return bool(match and match["family"] in ARM_FAMILIES)
 
 
@@ -207,6 +212,8 @@ def summed_resources(answers: Answers, *, services: int = 1):
 
     With any limit set ECI sums limits; a container without a limit then counts
     with its request, so the figure never comes out below what the pod asks for.
+    The service settings count once per service container (`services`; the
+    write-up's job has one), and init containers are left out as ECI does.
     """
     rows = _containers(answers)
     any_limit = any(row[3] or row[4] for row in rows)
@@ -236,7 +243,7 @@ def billed_size(answers: Answers, *, services: int = 1) -> Size:
 
     if specs and platform:
         first = specs_entries(specs)[0] if specs_entries(specs) else ""
-        match = SPECS_ENTRY_RE.match(first)
+        match = SPECS_ENTRY_RE.fullmatch(first)
         if not match:
             return Size(None, None, platform, "specs", instance_type=first)
         cpu, mem = Decimal(match["cpu"]), Decimal(match["mem"])

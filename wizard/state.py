@@ -1,21 +1,19 @@
 """The wizard's own state file, beside the artifacts: answers no artifact holds.
 
 It never holds a secret (nor a reference to one): secrets are read back from
-the artifact that holds them or asked again. It holds every other answer, so
-choices made in words (the spot strategy, the cluster kind, the cache mode,
-the runner version, where the kubeconfig came from, which runner entry) come
-back; on reading, what the artifacts say wins over it. It is written as one
-more artifact (mode 0600 anyway), so it changes only when the answers do.
+the artifact that holds them or asked again. It holds the choices made in
+words (the spot strategy, the cluster kind, the cache mode, the runner
+version, where the kubeconfig came from, which runner entry); on reading,
+what the artifacts say wins over it. It is written as one more artifact
+(mode 0600 anyway) with no timestamp, so it changes only when the answers do.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import re
 from pathlib import Path
 
-from wizard.model import SECTIONS, Answers
+from wizard.model import Answers
 from wizard.problems import Problem
 from wizard.secret import Secret
 from wizard.write.files import Artifact
@@ -39,33 +37,49 @@ def state_path(folder: Path) -> Path:
     return Path(folder) / STATE_NAME
 
 
+# The answers no artifact holds (or holds only in a form that loses the
+# operator's words), by section. Everything else is read back from the
+# artifacts, so the state never disagrees with them.
+STATE_FIELDS: dict[str, tuple[str, ...]] = {
+    "target": ("runner",),
+    "registration": ("description", "tags", "run_untagged", "locked"),
+    "cluster": (
+        "kubeconfig_path",
+        "context",
+        "kind",
+        "region",
+        "vpc_id",
+        "vswitch_ids",
+    ),
+    "cache": ("mode", "region"),
+    "images": ("runner_version", "arch", "mirror", "daemon_json"),
+    "spot": ("strategy", "price_limit", "protection_hours", "fallback"),
+    "networking": ("egress", "eip_bandwidth", "ci_example"),
+    "endpoints": ("sts", "eci", "vpc", "oss"),
+    "review": ("apply",),
+}
+
+
 def render_state(answers: Answers) -> str:
-    """The state as TOML text: every answer that is not a secret."""
+    """The state as TOML text: the answers in STATE_FIELDS, never a secret."""
     import tomlkit
 
     doc = tomlkit.document()
     doc.add(tomlkit.comment("Written by ask-runner-wizard. Holds no secrets."))
-    doc.add(tomlkit.comment("config.toml, the manifests and daemon.json win over it."))
+    doc.add(tomlkit.comment("Answers that no other file holds; the files win over it."))
     meta = tomlkit.table()
     meta.add("version", STATE_VERSION)
     doc.add("wizard", meta)
-    for section in SECTIONS:
+    for section, names in STATE_FIELDS.items():
         obj = getattr(answers, section)
         table = tomlkit.table()
-        for f in dataclasses.fields(obj):
-            value = getattr(obj, f.name)
-            if value is None or isinstance(value, Secret) or _is_secret_field(obj, f):
+        for name in names:
+            value = getattr(obj, name)
+            if value is None or isinstance(value, Secret):
                 continue
-            if isinstance(value, dt.datetime):
-                value = value.astimezone(dt.UTC)
-            table.add(f.name, value)
+            table.add(name, value)
         doc.add(section, table)
     return tomlkit.dumps(doc)
-
-
-def _is_secret_field(obj: object, f: dataclasses.Field) -> bool:
-    # A secret field left empty is None, not a Secret; its type says what it is.
-    return "Secret" in str(f.type)
 
 
 def state_artifact(answers: Answers, folder: Path) -> Artifact:

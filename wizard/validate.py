@@ -27,24 +27,26 @@ from wizard.problems import Problem
 from wizard.secret import reveal
 from wizard.write.daemon import MIRROR_NOTE
 
-DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", re.ASCII)
 DNS_SUBDOMAIN_RE = re.compile(
     r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 )
-BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-REGION_RE = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
-VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
-PRICE_RE = re.compile(r"^\d+(\.\d+)?$")
+BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", re.ASCII)
+REGION_RE = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$", re.ASCII)
+VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$", re.ASCII)
+PRICE_RE = re.compile(r"^\d+(\.\d+)?$", re.ASCII)
 # registry[:port]/path[:tag][@digest], the grammar docker and Kubernetes accept.
 IMAGE_RE = re.compile(
     r"^(?:(?P<registry>[a-zA-Z0-9.-]+(?::\d+)?)/)?"
     r"(?P<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
     r"(?::(?P<tag>[\w][\w.-]{0,127}))?"
-    r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
+    r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$",
+    re.ASCII,
 )
 HELPER_TAG_RE = re.compile(
     r"^(?:(?P<flavor>[a-z0-9.]+)-)?(?P<arch>x86_64|arm64|arm|s390x|ppc64le|riscv64)"
-    r"-v(?P<version>\d+\.\d+\.\d+)$"
+    r"-v(?P<version>\d+\.\d+\.\d+)$",
+    re.ASCII,
 )
 ECI_KINDS = ("ask", "ack-eci")
 ACS_KINDS = ("acs", "ack-acs")
@@ -147,7 +149,7 @@ def check_namespace(value: str) -> str | None:
         return "give the namespace job pods run in, for example default"
     if len(value) > 63:
         return "a namespace has at most 63 characters"
-    if not DNS_LABEL_RE.match(value):
+    if not DNS_LABEL_RE.fullmatch(value):
         return (
             f"{value!r} is not a valid namespace: use lowercase letters, digits and "
             "'-', starting and ending with a letter or digit"
@@ -159,7 +161,7 @@ def check_k8s_name(value: str) -> str | None:
     """A Kubernetes object name (PV, PVC, Secret): a DNS-1123 subdomain."""
     if not value:
         return "give a name, for example gitlab-cache-pv"
-    if len(value) > 253 or not DNS_SUBDOMAIN_RE.match(value):
+    if len(value) > 253 or not DNS_SUBDOMAIN_RE.fullmatch(value):
         return (
             f"{value!r} is not a valid Kubernetes name: use lowercase letters, digits, "
             "'-' and '.', starting and ending with a letter or digit"
@@ -173,9 +175,9 @@ def check_bucket(value: str) -> str | None:
         return "give the OSS bucket name"
     if not 3 <= len(value) <= 63:
         return f"a bucket name has 3 to 63 characters; {value!r} has {len(value)}"
-    if not BUCKET_RE.match(value):
+    if not BUCKET_RE.fullmatch(value):
         suggestion = re.sub(r"[^a-z0-9-]", "-", value.lower()).strip("-")
-        hint = f", such as {suggestion}" if BUCKET_RE.match(suggestion) else ""
+        hint = f", such as {suggestion}" if BUCKET_RE.fullmatch(suggestion) else ""
         return (
             f"{value!r} is not a valid OSS bucket name: use only lowercase letters, "
             f"digits and '-', starting and ending with a letter or digit{hint}"
@@ -186,7 +188,7 @@ def check_bucket(value: str) -> str | None:
 def check_region(value: str) -> str | None:
     if not value:
         return "give the region, for example cn-hangzhou"
-    if not REGION_RE.match(value):
+    if not REGION_RE.fullmatch(value):
         return f"{value!r} is not a region id; write it like cn-hangzhou"
     return None
 
@@ -233,7 +235,7 @@ def check_quantity(value: str, kind: str = "cpu") -> str | None:
         return _quantity_hint(value, kind)
     if amount <= 0:
         return f"{value!r} must be more than zero"
-    suffix = sizing.QUANTITY_RE.match(value.strip())["suffix"] or ""
+    suffix = sizing.QUANTITY_RE.fullmatch(value.strip())["suffix"] or ""
     if kind == "cpu":
         if suffix.endswith("i") or suffix in ("k", "M", "G", "T", "P", "E"):
             return (
@@ -284,7 +286,7 @@ def check_price_limit(value: str) -> str | None:
     """An hourly price cap: a positive number with at most 3 decimals."""
     if not value:
         return "give the highest hourly price, for example 0.5"
-    if not PRICE_RE.match(value):
+    if not PRICE_RE.fullmatch(value):
         return f"{value!r} is not a price; write a number like 0.25"
     if "." in value and len(value.split(".")[1]) > 3:
         return f"{value!r} has more than 3 decimals; ECI takes at most 3, like 0.125"
@@ -327,17 +329,21 @@ def check_image_ref(value: str) -> str | None:
         return None
     if any(ch.isspace() for ch in value):
         return "an image name has no spaces"
-    if not IMAGE_RE.match(value):
+    match = IMAGE_RE.fullmatch(value)
+    if not match:
         return (
             f"{value!r} is not an image reference; write it like "
             "registry.example.com/group/name:tag, with a lowercase path"
         )
+    name = (match["registry"] + "/" if match["registry"] else "") + match["path"]
+    if len(name) > 255:
+        return "an image name (without its tag) has at most 255 characters"
     return None
 
 
 def image_registry(value: str) -> str:
     """The registry host of an image reference (docker.io when none is named)."""
-    match = IMAGE_RE.match(value)
+    match = IMAGE_RE.fullmatch(value)
     registry = match["registry"] if match else ""
     if registry and ("." in registry or ":" in registry or registry == "localhost"):
         return registry
@@ -347,7 +353,7 @@ def image_registry(value: str) -> str:
 def check_runner_version(value: str) -> str | None:
     if not value:
         return None
-    if not VERSION_RE.match(value.removeprefix("v")):
+    if not VERSION_RE.fullmatch(value.removeprefix("v")):
         return f"{value!r} is not a runner version; write it like 17.3.1 (gitlab-runner --version)"
     return None
 
@@ -361,8 +367,8 @@ def check_helper_image(
     problem = check_image_ref(value)
     if problem:
         return problem
-    tag = IMAGE_RE.match(value)["tag"] or ""
-    match = HELPER_TAG_RE.match(tag)
+    tag = IMAGE_RE.fullmatch(value)["tag"] or ""
+    match = HELPER_TAG_RE.fullmatch(tag)
     want_arch = HELPER_ARCH.get(arch, "x86_64")
     version = runner_version.removeprefix("v")
     example = f"{want_arch}-v{version or '17.3.1'}"
@@ -384,7 +390,7 @@ def check_specs(value: str, kind: str = "ask") -> str | None:
         return None
     entries = sizing.specs_entries(value)
     if kind in ACS_KINDS:
-        if len(entries) != 1 or not sizing.SPECS_ENTRY_RE.match(entries[0]):
+        if len(entries) != 1 or not sizing.SPECS_ENTRY_RE.fullmatch(entries[0]):
             return f"ACS takes one size written like 2-4Gi, not {value!r}"
         return None
     if not entries:
@@ -392,7 +398,9 @@ def check_specs(value: str, kind: str = "ask") -> str | None:
     if len(entries) > 5:
         return "ECI tries at most 5 sizes; keep the first five"
     for entry in entries:
-        if sizing.SPECS_ENTRY_RE.match(entry) or sizing.INSTANCE_TYPE_RE.match(entry):
+        if sizing.SPECS_ENTRY_RE.fullmatch(entry) or sizing.INSTANCE_TYPE_RE.fullmatch(
+            entry
+        ):
             continue
         short = re.match(r"^(\d+(?:\.\d+)?)[cC](\d+(?:\.\d+)?)[gG]$", entry)
         if short:
@@ -425,7 +433,7 @@ def check_choice(value: str, choices, what: str) -> str | None:
 def check_access_key_id(value: str) -> str | None:
     if not value:
         return "give the AccessKey id"
-    if not re.match(r"^[A-Za-z0-9.]{12,128}$", value):
+    if not re.fullmatch(r"[A-Za-z0-9.]{12,128}", value, re.ASCII):
         return "an AccessKey id is letters and digits, usually starting LTAI; copy it again"
     return None
 
@@ -461,6 +469,14 @@ def _target(a: Answers, out: _Collector) -> None:
     if t.mode == "edit" and not t.runner:
         out.add(
             "target.runner", "name the [[runners]] entry to edit, or choose mode new"
+        )
+    if t.config and Path(t.config).expanduser().is_dir():
+        out.add(
+            "target.config", f"{t.config} is a folder; give the path of config.toml"
+        )
+    if t.out_dir and Path(t.out_dir).expanduser().is_file():
+        out.add(
+            "target.out_dir", f"{t.out_dir} is a file; give a folder for the artifacts"
         )
 
 

@@ -2,9 +2,11 @@
 
 Keys: `x` raises in a handler, `h` starts a worker that never finishes,
 `w` starts a worker that raises,
-`s` makes the app's shutdown stall (so only the guard's watchdog can end it). Prints `RC=<code>` after the app returns.
+`s` makes the app's shutdown stall (so only the guard's watchdog can end it),
+`c` writes two files 1.5 s apart inside a critical section (into $GUARDED_OUT). Prints `RC=<code>` after the app returns.
 """
 
+import os
 import sys
 import threading
 import time
@@ -15,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from textual.app import App, ComposeResult  # noqa: E402
 from textual.widgets import Label  # noqa: E402
 
-from screens.terminal import run_guarded  # noqa: E402
+from screens.terminal import critical_section, run_guarded  # noqa: E402
+from wizard.write.files import atomic_write  # noqa: E402
 
 MARKER = "GUARDED-READY"
 
@@ -28,6 +31,7 @@ class GuardedApp(App[None]):
         ("h", "hang", "hang"),
         ("w", "fail", "fail"),
         ("s", "stall", "stall"),
+        ("c", "write", "write"),
     ]
     stall = False
 
@@ -52,6 +56,17 @@ class GuardedApp(App[None]):
         if self.stall:
             # Blocks the event loop: the clean exit can never finish.
             time.sleep(60)
+
+    def action_write(self) -> None:
+        self.run_worker(self._write_two, thread=True)
+
+    def _write_two(self) -> None:
+        out = Path(os.environ["GUARDED_OUT"])
+        with critical_section():
+            atomic_write(out / "first.txt", b"first\n", 0o644)
+            self.call_from_thread(self.query_one("#status", Label).update, "WRITING")
+            time.sleep(1.5)
+            atomic_write(out / "second.txt", b"second\n", 0o644)
 
     def _block(self) -> None:
         threading.Event().wait()

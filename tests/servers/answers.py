@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from servers.base import LocalServer, TestPKI
+from servers.base import LocalServer, LocalPKI
 from servers.kube import kubeconfig
 from wizard.checks import Timeouts
 from wizard.model import Answers
@@ -13,7 +13,9 @@ AK_ID, AK_SECRET = "LTAItestkey", "testsecret"
 ADMIN_TOKEN = "kube-bearer-admin"
 
 
-def cert_kubeconfig(pki: TestPKI, server: LocalServer, cn: str = "runner-admin") -> str:
+def cert_kubeconfig(
+    pki: LocalPKI, server: LocalServer, cn: str = "runner-admin"
+) -> str:
     cert = pki.ca.issue_cert(f"{cn}@example.org", common_name=cn)
     return kubeconfig(
         server.url,
@@ -24,7 +26,7 @@ def cert_kubeconfig(pki: TestPKI, server: LocalServer, cn: str = "runner-admin")
 
 
 def token_kubeconfig(
-    pki: TestPKI, server: LocalServer, token: str = ADMIN_TOKEN
+    pki: LocalPKI, server: LocalServer, token: str = ADMIN_TOKEN
 ) -> str:
     return kubeconfig(server.url, pki.ca_pem(), token=token)
 

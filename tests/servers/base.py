@@ -165,7 +165,7 @@ def refused_port() -> int:
     return port
 
 
-class TestPKI:
+class LocalPKI:
     """A test CA (trustme) with a server certificate for 127.0.0.1 and localhost."""
 
     def __init__(self):

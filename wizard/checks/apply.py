@@ -43,21 +43,32 @@ def _label(doc: dict) -> str:
 
 
 def _send(answers, timeouts, api, method, path, query, body, content_type, what):
+    """One request through the client's own serializer, auth and TLS settings."""
     try:
-        api.call_api(
-            path,
-            method,
-            query_params=query,
-            header_params={"Content-Type": content_type, "Accept": "application/json"},
-            body=body,
-            response_type="object",
-            auth_settings=["BearerToken"],
-            _return_http_data_only=True,
-            _preload_content=True,
-            _request_timeout=request_timeout(timeouts),
-        )
+        _request(api, method, path, query, body, content_type, timeouts)
+    except CheckFailed:
+        raise
     except Exception as exc:
         raise _explain(exc, answers, timeouts, what) from None
+
+
+def _request(api, method, path, query, body, content_type, timeouts) -> None:
+    from kubernetes.client.exceptions import ApiException
+
+    request = api.param_serialize(
+        method=method,
+        resource_path=path,
+        query_params=query,
+        header_params={"Content-Type": content_type, "Accept": "application/json"},
+        body=body,
+        auth_settings=["BearerToken"],
+    )
+    response = api.call_api(*request, _request_timeout=request_timeout(timeouts))
+    response.read()
+    if not 200 <= response.status <= 299:
+        raise ApiException.from_response(
+            http_resp=response, body=response.data.decode("utf-8", "replace"), data=None
+        )
 
 
 def _explain(exc, answers, timeouts, what) -> CheckFailed:
@@ -87,19 +98,14 @@ def dry_run(answers: Answers, timeouts: Timeouts, docs: list[dict]) -> list[str]
     for doc in docs:
         what = f"dry run of {_label(doc)}"
         try:
-            api.call_api(
-                _collection(doc, answers.cluster.namespace),
+            _request(
+                api,
                 "POST",
-                query_params=[("dryRun", "All")],
-                header_params={
-                    "Content-Type": "application/json",
-                    "Accept": "application/json",
-                },
-                body=doc,
-                response_type="object",
-                auth_settings=["BearerToken"],
-                _return_http_data_only=True,
-                _request_timeout=request_timeout(timeouts),
+                _collection(doc, answers.cluster.namespace),
+                [("dryRun", "All")],
+                doc,
+                "application/json",
+                timeouts,
             )
         except ApiException as exc:
             if exc.status != 409:
@@ -144,9 +150,15 @@ def apply(answers: Answers, timeouts: Timeouts, docs: list[dict]) -> list[str]:
 
 def review_manifests(answers: Answers) -> list[dict]:
     """Every object the review step would apply, from the domain's renderer."""
-    from wizard.write import manifests
+    from wizard.checks.oss import cache_manifests
+    from wizard.validate import ECI_KINDS
+    from wizard.write.manifests import image_cache_document
 
-    return [doc for doc in manifests.all_objects(answers) if doc]
+    docs = cache_manifests(answers)
+    # Only ECI clusters serve the ImageCache kind (as the plan writes it).
+    if answers.images.precache and answers.cluster.kind in ECI_KINDS:
+        docs.append(image_cache_document(answers))
+    return docs
 
 
 def check_review_dry_run(answers: Answers, timeouts: Timeouts) -> CheckResult:

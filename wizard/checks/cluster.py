@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard.checks.common import CheckFailed, error, ok, warning
-from wizard.checks.errors import describe
+from wizard.checks.errors import describe, network_kind
 from wizard.model import CLUSTER_KIND_LABELS
 from wizard.secret import reveal
 
@@ -63,7 +65,8 @@ def kubeconfig_dict(answers: Answers) -> tuple[dict, str]:
     else:
         raise CheckFailed("no kubeconfig yet; paste one or give its path")
     try:
-        data = yaml.safe_load(text)
+        # libyaml's loader when present: several checks parse this at once.
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         raise CheckFailed(
             "the kubeconfig is not valid YAML; fix it on this screen"
@@ -122,15 +125,33 @@ def _check_exec_plugin(data: dict, context: str, base: str) -> None:
         )
 
 
+_clients: dict[str, ApiClient] = {}
+_clients_lock = threading.Lock()
+
+
 def api_client(answers: Answers, timeouts: Timeouts) -> ApiClient:
-    """An ApiClient for the chosen context; CheckFailed when it cannot be built."""
+    """An ApiClient for the chosen context; CheckFailed when it cannot be built.
+
+    The checks of one screen start together: they share one client (and its
+    TLS setup and connection pool) instead of each building its own.
+    """
+    data, base = kubeconfig_dict(answers)
+    context = active_context(data, answers)
+    _check_exec_plugin(data, context, base)
+    key = hashlib.sha256(repr((data, base, context)).encode()).hexdigest()
+    with _clients_lock:
+        if key not in _clients:
+            if len(_clients) >= 4:
+                _clients.pop(next(iter(_clients)))
+            _clients[key] = _new_client(data, base, context)
+        return _clients[key]
+
+
+def _new_client(data: dict, base: str, context: str) -> ApiClient:
     from kubernetes import client
     from kubernetes.config.config_exception import ConfigException
     from kubernetes.config.kube_config import KubeConfigLoader
 
-    data, base = kubeconfig_dict(answers)
-    context = active_context(data, answers)
-    _check_exec_plugin(data, context, base)
     cfg = client.Configuration()
     try:
         KubeConfigLoader(
@@ -151,6 +172,10 @@ def api_error(
     """Translate an exception of a Kubernetes API call into a CheckFailed."""
     from kubernetes.client.exceptions import ApiException
 
+    # The client turns TLS failures into ApiException(status=0), the cause kept
+    # as its context, so the cause's type is looked at first.
+    if network_kind(exc):
+        return CheckFailed(describe(exc, _where(answers), timeouts.total))
     if isinstance(exc, ApiException):
         if exc.status == 401:
             return CheckFailed(

@@ -75,9 +75,11 @@ def check_bucket(answers: Answers, timeouts: Timeouts) -> CheckResult:
 
 def cache_manifests(answers: Answers) -> list[dict]:
     """The Secret, PV and PVC the cache step writes, from the domain's renderer."""
-    from wizard.write import manifests
+    from wizard.write.manifests import cache_documents
 
-    return [doc for doc in manifests.cache_objects(answers) if doc]
+    if answers.cache.mode not in ("csi", "flexvolume"):
+        return []
+    return cache_documents(answers)
 
 
 def check_dry_run(answers: Answers, timeouts: Timeouts) -> CheckResult:

@@ -55,3 +55,66 @@ def run_checks(
 
 def failed(outcomes: list[Outcome]) -> list[Outcome]:
     return [o for o in outcomes if o.result.status == ERROR]
+
+
+def prepare_for_write(
+    answers: Answers, outcomes: list[Outcome], timeouts: Timeouts
+) -> str:
+    """Before planning the files: obtain the runner token config.toml needs.
+
+    A legacy registration token is exchanged (or a runner created with the
+    personal access token); a verified glrt- token keeps the expiry GitLab
+    reported. Returns a line for the report; raises CheckFailed with the fix.
+    """
+    import datetime as dt
+
+    from wizard.checks.gitlab import apply_token, obtain_runner_token
+
+    found = obtain_runner_token(answers, timeouts)
+    if found is not None:
+        apply_token(answers, found)
+        return f"runner {found.id} registered in GitLab; its token goes to config.toml"
+    for o in outcomes:
+        if o.check.name == "gitlab.verify" and o.result.status != ERROR:
+            reg = answers.registration
+            reg.runner_id = o.result.facts.get("runner_id")  # type: ignore[assignment]
+            expires = o.result.facts.get("token_expires_at")
+            if expires is not None and not reg.token_expires_at:
+                reg.token_expires_at = expires  # type: ignore[assignment]
+                reg.token_obtained_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+            return f"runner token verified (runner {reg.runner_id})"
+    return ""
+
+
+def apply_after_write(answers: Answers, timeouts: Timeouts) -> list[str]:
+    """When the review asked for it: dry run, then server-side apply of the manifests."""
+    from wizard.checks.apply import apply, review_manifests
+
+    if not answers.review.apply:
+        return []
+    docs = review_manifests(answers)
+    return apply(answers, timeouts, docs) if docs else []
+
+
+def with_pending_token(answers: Answers) -> Answers:
+    """A copy holding a stand-in runner token, when one is still to be obtained.
+
+    The plan is validated before anything is registered in GitLab, so a broken
+    config.toml never leaves an orphaned runner behind. The stand-in never
+    leaves memory: the real plan is built again once the token is known.
+    """
+    import copy
+
+    from wizard.secret import Secret
+
+    reg = answers.registration
+    token = reg.token.reveal() if reg.token else ""
+    exchanging = not reg.runner_token and (
+        (token and not token.startswith("glrt-"))
+        or (not token and reg.personal_access_token)
+    )
+    if not exchanging:
+        return answers
+    stand_in = copy.deepcopy(answers)
+    stand_in.registration.runner_token = Secret("glrt-" + "0" * 20)
+    return stand_in

@@ -82,7 +82,8 @@ OWNED = {
     # the one entry whose name is the cache PVC's
     "runners.kubernetes.volumes.pvc": ("name", "mount_path"),
     # only while the s3 cache points at an OSS endpoint
-    "runners.cache": ("Type", "Path", "Shared"),
+    # Shared is left to the operator: it only matters with several runners.
+    "runners.cache": ("Type", "Path"),
     "runners.cache.s3": (
         "ServerAddress",
         "AccessKey",
@@ -109,10 +110,13 @@ class ClusterAccess:
 
 @dataclass
 class MergeResult:
-    text: str
+    """The merged text, notes for the operator, and every key written."""
+
+    # The text and the written values hold tokens and keys: kept out of repr.
+    text: str = field(repr=False)
     notes: list[str] = field(default_factory=list)
     # Every (dotted path, value) written, for the key-table test and the review.
-    written: list[tuple[str, object]] = field(default_factory=list)
+    written: list[tuple[str, object]] = field(default_factory=list, repr=False)
 
 
 class ConfigError(InvalidAnswers):
@@ -121,25 +125,73 @@ class ConfigError(InvalidAnswers):
 
 def parse_config(text: str, name: str = "config.toml") -> tomlkit.TOMLDocument:
     """Parse config.toml, turning a syntax error into a Problem with line and column."""
+    from wizard.lint import parse_problem
+
     try:
         return tomlkit.parse(text)
     except ParseError as exc:
-        line_text = (
-            text.splitlines()[exc.line - 1]
-            if 0 < exc.line <= len(text.splitlines())
-            else ""
-        )
-        hint = ""
-        if re.match(r"^\s*[\w.\"-]+\s*:\s", line_text):
-            hint = "; TOML uses `key = value`, not `key: value`"
+        problem = parse_problem(text, exc, name)
         raise ConfigError(
-            [
-                Problem(
-                    f"{name}:{exc.line}:{exc.col}",
-                    f"not valid TOML: {exc}{hint}; nothing was changed",
-                )
-            ]
+            [Problem(problem.field, f"{problem.message}; nothing was changed")]
         ) from None
+
+
+def _kind(value) -> str:
+    if isinstance(value, AoT):
+        return "an array of tables"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    return f"a {type(value).__name__.lower()}"
+
+
+def _shape_problems(runner, where: str) -> list[Problem]:
+    """Values of the wrong TOML type where the wizard must edit inside them."""
+    wanted = [
+        (("environment",), list, 'an array of "KEY=value" strings'),
+        (("kubernetes",), dict, "a table"),
+        (("cache",), dict, "a table"),
+        (("cache", "s3"), dict, "a table"),
+        (("kubernetes", "volumes"), dict, "a table"),
+        (("kubernetes", "volumes", "pvc"), AoT, "an array of tables [[…]]"),
+    ] + [
+        (("kubernetes", name), dict, 'a table of "name" = "value"')
+        for name in (
+            "pod_annotations",
+            "pod_labels",
+            "node_selector",
+            "node_tolerations",
+        )
+    ]
+    problems = []
+    for path, kind, expected in wanted:
+        node = runner
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+            if node is None:
+                break
+        if node is None:
+            continue
+        ok = isinstance(node, kind)
+        if kind is list and isinstance(node, AoT):
+            ok = False
+        if kind is dict and isinstance(node, AoT | list):
+            ok = False
+        if not ok:
+            dotted = "runners." + ".".join(path)
+            problems.append(
+                Problem(
+                    f"{where}: {dotted}",
+                    f"is {_kind(node)}, the runner expects {expected}; "
+                    "fix it first (the wizard's lint offers the fix), nothing was changed",
+                )
+            )
+    return problems
 
 
 def _runner_lines(text: str) -> list[int]:
@@ -187,17 +239,26 @@ def _header_indent(table) -> str:
     return table.trivia.indent.lstrip("\n")
 
 
+def _trivia(item):
+    # Whitespace items raise RuntimeError (not AttributeError) for .trivia.
+    try:
+        return item.trivia
+    except (AttributeError, RuntimeError):
+        return None
+
+
 def _keep_layout(table, change) -> None:
     """Run `change(table)`; undo the blank lines tomlkit adds before later tables."""
-    before = {
-        id(item): item.trivia.indent
-        for _, item in table.value.body
-        if hasattr(item, "trivia")
-    }
+    before = {}
+    for _, item in table.value.body:
+        trivia = _trivia(item)
+        if trivia is not None:
+            before[id(item)] = trivia.indent
     change(table)
     for _, item in table.value.body:
-        if hasattr(item, "trivia") and id(item) in before:
-            item.trivia.indent = before[id(item)]
+        trivia = _trivia(item)
+        if trivia is not None and id(item) in before:
+            trivia.indent = before[id(item)]
 
 
 def _map_key(name: str) -> SingleKey:
@@ -345,10 +406,8 @@ def _sync_map(
         for key, value in want.items():
             _set(table, key, value, indent=inner, quoted=True)
             written.append((f"runners.kubernetes.{name}", {key: value}))
-    elif table is not None and not table.value.body:
-        # A table the wizard emptied is left in place, empty: harmless, and
-        # removing it could take a comment above it along.
-        pass
+    # A table the wizard emptied stays, empty: harmless, and removing it could
+    # take the comment above it along.
     return notes
 
 
@@ -401,6 +460,25 @@ def merge_config(
                     )
                 ]
             )
+        token = _token(answers)
+        twin = next(
+            (
+                r.get("name", "?")
+                for r in doc.get("runners", [])
+                if token and r.get("token") == token
+            ),
+            None,
+        )
+        if twin is not None:
+            raise ConfigError(
+                [
+                    Problem(
+                        "registration.runner_token",
+                        f"runner {twin!r} in {name} already uses this token; edit that "
+                        "entry (mode edit) instead of adding a second one",
+                    )
+                ]
+            )
         runner = tomlkit.table()
         runners = doc.get("runners")
         if runners is None:
@@ -410,6 +488,9 @@ def merge_config(
         runner = doc["runners"][len(doc["runners"]) - 1]
         runner.trivia.indent = "\n" if text else ""
 
+    shape = _shape_problems(runner, name)
+    if shape:
+        raise ConfigError(shape)
     notes += _merge_runner(runner, answers, access, written, is_new=t.mode == "new")
     _warn_concurrency(doc, runner, notes)
     return MergeResult(tomlkit.dumps(doc), notes, written)
@@ -659,7 +740,7 @@ def _merge_cache(runner, a: Answers, ind: str, written) -> list[str]:
         return []
     cache = _child_table(runner, "cache", _header_indent(runner) + ind)
     cache_ind = _indent_of(cache) or _header_indent(cache) + "  "
-    values = {"Type": "s3", "Shared": True}
+    values = {"Type": "s3"}
     path = c.path.strip("/")
     for key, value in values.items():
         _set(cache, key, value, indent=cache_ind)

@@ -45,7 +45,9 @@ class Artifact:
 
     path: Path
     content: bytes
-    mode: int = 0o644  # for a new file; secrets are always 0o600
+    # For a new file; a replaced file keeps its mode, except that secrets and
+    # owner-only artifacts (0600, the state file) are always made 0600.
+    mode: int = 0o644
     secret: bool = False  # holds credentials: mode 0600, masked in diffs
     label: str = ""  # one line for the review screen: what this file is
 
@@ -288,11 +290,14 @@ _YAML_KV = re.compile(
 )
 _JSON_KV = re.compile(r'"([A-Za-z0-9_.\-]+)"(\s*:\s*)"((?:[^"\\]|\\.)*)"')
 _SECTION = re.compile(r"^(\s*)(data|stringData):\s*$")
+# In a secret file, a line that is one long word (a token file, base64 data)
+# is the secret itself; headers, keys and list items are shown.
+_BARE_SECRET = re.compile(r"^\s*[^\s\[\]{}=:#\-\"'][^\s\[\]{}=:]{7,}\s*$")
 _PEM_BEGIN = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 _PEM_END = re.compile(r"-----END [A-Z ]*PRIVATE KEY-----")
 
 
-def _mask_value(raw: str) -> str:
+def mask_value(raw: str) -> str:
     """Mask a value as written in a file, keeping its quotes and any comment."""
     for q in ('"', "'"):
         if raw.startswith(q):
@@ -308,6 +313,13 @@ def _with_encodings(values: Iterable[str]) -> list[str]:
         if v and len(v) >= 4:
             out.append(v)
             out.append(base64.b64encode(v.encode()).decode())
+            # Lines are masked one by one, so a multi-line secret (a PEM key)
+            # is looked for line by line too.
+            out += [
+                p.strip()
+                for p in v.splitlines()
+                if len(p.strip()) >= 12 and not p.startswith("-----")
+            ]
     # Longest first, so a value is never half-masked by a shorter one inside it.
     return sorted(set(out), key=len, reverse=True)
 
@@ -352,7 +364,7 @@ def mask_lines(
                 + m.group(2)
                 + m.group(4)
                 + m.group(5)
-                + _mask_value(m.group(6))
+                + mask_value(m.group(6))
                 + m.group(7)
             )
         elif m := _SECTION.match(body):
@@ -364,7 +376,7 @@ def mask_lines(
                 + m.group(3)
                 + m.group(2)
                 + m.group(4)
-                + _mask_value(m.group(5))
+                + mask_value(m.group(5))
                 + m.group(6)
             )
         elif (m := _YAML_KV.match(masked)) and m.group(3).lower() in SECRET_KEYS:
@@ -375,7 +387,7 @@ def mask_lines(
                 + m.group(2)
                 + m.group(4)
                 + m.group(5)
-                + _mask_value(m.group(6))
+                + mask_value(m.group(6))
                 + m.group(7)
             )
         elif '"' in masked and ":" in masked:
@@ -387,17 +399,8 @@ def mask_lines(
                 ),
                 masked,
             )
-        elif (
-            secret
-            and body.strip()
-            and not body.lstrip().startswith("#")
-            and not (
-                _TOML_KV.match(masked)
-                or _YAML_KV.match(masked)
-                or body.rstrip().endswith(":")
-            )
-        ):
-            masked = mask(body.strip())
+        elif secret and _BARE_SECRET.match(body):
+            masked = body[: len(body) - len(body.lstrip())] + mask(body.strip())
         out.append(masked + end)
     return out
 
@@ -549,21 +552,27 @@ def write_artifacts(
         raise ConcurrentChangeError(conflicts)
 
     for art, seen in planned:
+        private = art.secret or art.mode & 0o077 == 0
+        # Written since it was settled above (a few milliseconds ago): merge
+        # again when we can. Without a remerge, the files already written stay
+        # written; the window is a few system calls, the best a plain
+        # filesystem allows.
+        if not fingerprint(art.path).same_content(seen):
+            if remerge is None:
+                raise ConcurrentChangeError([DiskChange(art.path, "")])
+            art, seen, changes = _settle(art, seen, remerge, secrets)
+            report.remerged.extend(changes)
         if seen.exists and seen.content == art.content:
-            if art.secret and stat.S_IMODE(os.stat(art.path).st_mode) != SECRET_MODE:
+            if private and stat.S_IMODE(os.stat(art.path).st_mode) & 0o077:
                 os.chmod(art.path, SECRET_MODE)
                 report.mode_fixed.append(art.path)
             report.unchanged.append(art.path)
             continue
-        # The file may still change between this check and the rename; the
-        # window is a few system calls, the best a plain filesystem allows.
-        if not fingerprint(art.path).same_content(seen):
-            raise ConcurrentChangeError([DiskChange(art.path, "")])
         if seen.exists:
-            saved = backup(art.path, keep=keep_backups, secret=art.secret)
+            saved = backup(art.path, keep=keep_backups, secret=private)
             if saved is not None:
                 report.backups[art.path] = saved
-        atomic_write(art.path, art.content, art.mode, secret=art.secret)
+        atomic_write(art.path, art.content, art.mode, secret=private)
         log.info("wrote %s (%d bytes)", art.path, len(art.content))
         report.written.append(art.path)
     return report

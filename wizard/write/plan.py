@@ -16,6 +16,7 @@ from wizard.model import Answers
 from wizard.problems import InvalidAnswers, Problem
 from wizard.secret import reveal
 from wizard.sizing import billed_size
+from wizard.state import state_artifact
 from wizard.validate import ECI_KINDS, kubeconfig_text, token_kind, validate_answers
 from wizard.write import files
 from wizard.write.ciexample import render_ci_example
@@ -85,11 +86,16 @@ def _decode(data: str, what: str) -> bytes:
         ) from None
 
 
-def _file_or_data(entry: dict, data_key: str, path_key: str, what: str) -> bytes | None:
-    if entry.get(data_key):
+def _file_or_data(
+    entry: dict, data_key: str, path_key: str, what: str, base: Path | None = None
+) -> bytes | None:
+    """Inline base64 data, or the file a kubeconfig names (relative to itself)."""
+    if data_key and entry.get(data_key):
         return _decode(str(entry[data_key]), what)
     if entry.get(path_key):
         path = Path(str(entry[path_key])).expanduser()
+        if base is not None and not path.is_absolute():
+            path = base / path
         try:
             return path.read_bytes()
         except OSError as exc:
@@ -111,6 +117,9 @@ def cluster_access(
     """config.toml keys for the cluster, the files they name, steps and secrets."""
     text, _ = kubeconfig_text(answers)
     info = kc.parse_kubeconfig(text)
+    # kubectl reads relative paths in a kubeconfig file relative to that file.
+    c = answers.cluster
+    base = None if c.kubeconfig else Path(c.kubeconfig_path).expanduser().parent
     ctx = info.context(answers.cluster.context)
     assert ctx is not None  # validate_answers has rejected the answers otherwise
     artifacts: list[Artifact] = []
@@ -141,7 +150,11 @@ def cluster_access(
     access: dict[str, str] = {"host": ctx.server}
     cluster, user = ctx.cluster_entry, ctx.user_entry
     ca = _file_or_data(
-        cluster, "certificate-authority-data", "certificate-authority", "the cluster CA"
+        cluster,
+        "certificate-authority-data",
+        "certificate-authority",
+        "the cluster CA",
+        base=base,
     )
     if ca:
         access["ca_file"] = add("ca.crt", ca, "cluster CA certificate")
@@ -152,7 +165,9 @@ def cluster_access(
             "client-certificate",
             "the client certificate",
         )
-        key = _file_or_data(user, "client-key-data", "client-key", "the client key")
+        key = _file_or_data(
+            user, "client-key-data", "client-key", "the client key", base=base
+        )
         access["cert_file"] = add("client.crt", cert or b"", "client certificate")
         access["key_file"] = add("client.key", key or b"", "client private key")
         secrets.append((key or b"").decode("utf-8", "replace"))
@@ -160,7 +175,7 @@ def cluster_access(
         token = str(user.get("token") or "")
         if not token and user.get("tokenFile"):
             token = (
-                (_file_or_data(user, "", "tokenFile", "the token") or b"")
+                (_file_or_data(user, "", "tokenFile", "the token", base=base) or b"")
                 .decode()
                 .strip()
             )
@@ -282,6 +297,10 @@ def build_plan(answers: Answers, *, config_path: Path, out_dir: Path) -> Plan:
         return merge_config(
             now.decode() if now else None, answers, access, name=str(config_path)
         ).text.encode()
+
+    # The wizard's own state file (answers no other file holds; no secrets),
+    # beside this runner's other files, for --screen and later runs.
+    artifacts.append(state_artifact(answers, runner_dir))
 
     # config.toml goes last: the runner reloads it within seconds, and the
     # files it names must exist by then.
