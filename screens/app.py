@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import App
@@ -75,10 +76,15 @@ class WizardApp(App[int]):
         self.options = options
         self.offline = bool(getattr(options, "offline", False))
         self.timeouts: Timeouts = getattr(options, "timeouts", None) or Timeouts()
-        self.start_screen = (
-            getattr(options, "start_screen", None)
-            or getattr(options, "screen", None)
-            or STEPS[0]
+        chosen = getattr(options, "start_screen", None) or getattr(
+            options, "screen", None
+        )
+        self.start_screen = chosen or STEPS[0]
+        # Asked where to start only when nothing on the command line said so.
+        self.may_offer_resume = not (
+            chosen
+            or getattr(options, "runner", "")
+            or getattr(options, "answers_path", "")
         )
         self.visited: set[str] = set()
         self.touched: set[str] = set()
@@ -95,7 +101,54 @@ class WizardApp(App[int]):
                 "unknown screen %r; starting at the first step", self.start_screen
             )
             self.start_screen = STEPS[0]
+        if self.may_offer_resume and self.offer_resume():
+            return
         self.push_screen(self.screens_by_step[self.start_screen]())
+
+    def paths(self) -> tuple[Path, Path]:
+        """config.toml and the artifacts folder, as the answers and flags name them."""
+        from wizard.paths import resolve_config_path, resolve_out_dir
+
+        options = self.options
+        config = resolve_config_path(
+            self.answers.target.config or getattr(options, "config", "")
+        )
+        out = self.answers.target.out_dir or getattr(options, "out_dir", "")
+        return config, resolve_out_dir(out, config)
+
+    def offer_resume(self) -> bool:
+        """On a host set up before, ask which step to change; False when it was not."""
+        from screens.resume import ResumeScreen
+        from wizard.readback import runner_names, set_up_before
+
+        config, out = self.paths()
+        if not set_up_before(config, out):
+            return False
+        try:
+            names = runner_names(config)
+        except (OSError, ValueError):
+            names = []  # the target step reports an unreadable file
+        self.push_screen(ResumeScreen(str(config), names), self.resume)
+        return True
+
+    def resume(self, choice: Any) -> None:
+        """Load what an earlier run wrote (when asked) and open the chosen step."""
+        from wizard.lint import MalformedFileError
+        from wizard.readback import ReadbackError, read_existing
+
+        if choice.load:
+            config, out = self.paths()
+            try:
+                loaded = read_existing(
+                    config, out, getattr(self.options, "runner", None)
+                )
+            except (ReadbackError, MalformedFileError) as exc:
+                # Nothing loaded: the walk starts from empty answers and says why.
+                self.notify(str(exc), title="Not loaded", severity="error", timeout=10)
+            else:
+                self.answers = loaded.answers
+                self.visited.update(s for s in STEPS if s != "review")
+        self.push_screen(self.screens_by_step[choice.step]())
 
     def goto(self, step: str) -> None:
         """Show a step's screen; its answers live in the model, so nothing is lost."""

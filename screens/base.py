@@ -86,7 +86,11 @@ class StepScreen(Screen):
         self.check_timer: Timer | None = None
         self.checks: list[Check] = []
         self.check_workers: dict[str, Worker] = {}
-        self.stale_checks: set[str] = set()  # checks whose answers changed since they ran
+        self.summary_shown: tuple[str, str] = ("", "")
+        self.blocked: bool | None = None  # Next was off at the last footer refresh
+        self.stale_checks: set[str] = (
+            set()
+        )  # checks whose answers changed since they ran
 
     @property
     def wizard(self) -> WizardApp:
@@ -176,7 +180,9 @@ class StepScreen(Screen):
         placed: set[int] = set()
         for field in self.query(Field):
             spec = field.spec
-            field.display = spec.show_if(answers) if spec.show_if else True
+            shown = spec.show_if(answers) if spec.show_if else True
+            if field.display != shown:
+                field.display = shown
             mine = [
                 p
                 for p in self.problems
@@ -190,26 +196,35 @@ class StepScreen(Screen):
         self.wizard.refresh_states()
         self.query_one(StepList).show_states(self.wizard.states, self.STEP)
         self.refresh_extra()
-        self.refresh_bindings()
+        # The footer rebuilds itself on every refresh: only when Next changes.
+        if self.has_errors != self.blocked:
+            self.blocked = self.has_errors
+            self.refresh_bindings()
 
     def show_summary(self, unplaced: list[Problem]) -> None:
         errors = [p for p in self.problems if p.level == ERROR]
         warnings = [p for p in self.problems if p.level != ERROR]
-        summary = self.query_one("#summary", Static)
-        summary.remove_class("-error", "-warning")
         if errors:
+            level = ERROR
             head = (
                 f"{mark(ERROR)} {len(errors)} error(s) on this step: "
                 "Next is off until they are fixed."
             )
-            summary.add_class("-error")
         elif warnings:
+            level = WARNING
             head = f"{mark(WARNING)} valid, with {len(warnings)} warning(s)."
-            summary.add_class("-warning")
         else:
+            level = VALID
             head = f"{mark(VALID)} valid."
         lines = [head] + [f"{mark(p.level)} {p.field}: {p.message}" for p in unplaced]
-        summary.update("\n".join(lines))
+        text = "\n".join(lines)
+        if (text, level) == self.summary_shown:
+            return
+        self.summary_shown = (text, level)
+        summary = self.query_one("#summary", Static)
+        summary.update(text)
+        summary.set_class(level == ERROR, "-error")
+        summary.set_class(level == WARNING, "-warning")
 
     @property
     def has_errors(self) -> bool:

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from screens import fields as F
 from screens.base import StepScreen
+from screens.widgets import set_text
 from wizard.model import Answers
 
 HELP = (
@@ -141,4 +142,4 @@ class CacheScreen(StepScreen):
         note = ""
         if cache.mode != "off" and not cache.endpoint and cache.region:
             note = f"Endpoint used: {oss_internal_endpoint(cache.region)}"
-        self.query_one("#endpoint-note", Static).update(note)
+        set_text(self.query_one("#endpoint-note", Static), note)

@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from screens import fields as F
 from screens.base import StepScreen
-from screens.widgets import Field
+from screens.widgets import Field, set_text
 from wizard.model import CLUSTER_KIND_LABELS, CLUSTER_KINDS
 
 HELP = (
@@ -102,7 +102,7 @@ class ClusterScreen(StepScreen):
         except KubeconfigError:
             info = None  # the error itself shows under the kubeconfig field
         if info is None:
-            summary.update("")
+            set_text(summary, "")
             field.set_choices((), answers.cluster.context)
             return
         names = info.context_names
@@ -116,6 +116,6 @@ class ClusterScreen(StepScreen):
         )
         field.set_choices(choices, answers.cluster.context)
         current = info.current_context or "(none: pick a context)"
-        summary.update(
-            f"Kubeconfig: {len(names)} context(s); current-context: {current}."
+        set_text(
+            summary, f"Kubeconfig: {len(names)} context(s); current-context: {current}."
         )

@@ -10,6 +10,7 @@ from textual.widgets import Static
 from screens import fields as F
 from screens.base import StepScreen
 from screens.preview import pod_settings_text
+from screens.widgets import set_text
 
 HELP = (
     "In a Kubernetes pod every service container shares the job's network, so "
@@ -85,9 +86,11 @@ class NetworkingScreen(StepScreen):
 
     def refresh_extra(self) -> None:
         egress = self.wizard.answers.networking.egress
-        self.query_one("#egress-needs", Static).update(
-            f"What this needs: {NEEDS.get(egress, '')}"
+        set_text(
+            self.query_one("#egress-needs", Static),
+            f"What this needs: {NEEDS.get(egress, '')}",
         )
-        self.query_one("#egress-preview", Static).update(
-            pod_settings_text(self.wizard.answers, "networking")
+        set_text(
+            self.query_one("#egress-preview", Static),
+            pod_settings_text(self.wizard.answers, "networking"),
         )

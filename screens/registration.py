@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from screens import fields as F
 from screens.base import StepScreen
+from screens.widgets import set_text
 from wizard.model import Answers
 from wizard.secret import reveal
 
@@ -115,4 +116,4 @@ class RegistrationScreen(StepScreen):
             "Token kind: none yet. Paste a glrt- token, a registration token, "
             "or below the runner token an earlier registration returned.",
         )
-        self.query_one("#token-kind", Static).update(text)
+        set_text(self.query_one("#token-kind", Static), text)

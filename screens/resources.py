@@ -10,6 +10,7 @@ from textual.widgets import Static
 from screens import fields as F
 from screens.base import StepScreen
 from screens.preview import pod_settings_text
+from screens.widgets import set_text
 
 HELP = (
     "ECI and ACS bill a pod by its size: the sum of its containers' limits (or "
@@ -80,9 +81,12 @@ class ResourcesScreen(StepScreen):
         yield Static("", id="size-preview", classes="preview", markup=False)
 
     def refresh_extra(self) -> None:
-        self.query_one("#billed-size", Static).update(billed_text(self.wizard.answers))
-        self.query_one("#size-preview", Static).update(
-            pod_settings_text(self.wizard.answers, "resources")
+        set_text(
+            self.query_one("#billed-size", Static), billed_text(self.wizard.answers)
+        )
+        set_text(
+            self.query_one("#size-preview", Static),
+            pod_settings_text(self.wizard.answers, "resources"),
         )
 
 

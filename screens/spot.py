@@ -10,6 +10,7 @@ from textual.widgets import Static
 from screens import fields as F
 from screens.base import StepScreen
 from screens.preview import pod_settings_text
+from screens.widgets import set_text
 
 HELP = (
     "CI jobs are short and can be retried, so spot (preemptible) capacity saves "
@@ -78,6 +79,7 @@ class SpotScreen(StepScreen):
         yield Static("", id="spot-preview", classes="preview", markup=False)
 
     def refresh_extra(self) -> None:
-        self.query_one("#spot-preview", Static).update(
-            pod_settings_text(self.wizard.answers, "spot")
+        set_text(
+            self.query_one("#spot-preview", Static),
+            pod_settings_text(self.wizard.answers, "spot"),
         )

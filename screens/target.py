@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from textual.widget import Widget
+from textual.widgets import Static
+
 from screens import fields as F
 from screens.base import StepScreen
+from screens.widgets import set_text
 
 HELP = (
     "Pick the gitlab-runner config.toml to change and the [[runners]] entry in it. "
@@ -49,3 +55,31 @@ class TargetScreen(StepScreen):
     STEP = "target"
     HELP = HELP
     FIELDS = FIELDS
+
+    def extra(self) -> Iterable[Widget]:
+        yield Static("", id="target-file", classes="preview", markup=False)
+
+    def refresh_extra(self) -> None:
+        set_text(self.query_one("#target-file", Static), file_text(self.wizard))
+
+
+def file_text(app) -> str:
+    """Where files go, and the runner entries the chosen config.toml already has."""
+    from wizard.lint import MalformedFileError
+    from wizard.readback import runner_names
+
+    config, out = app.paths()
+    lines = [f"config.toml: {config}", f"Other files: {out}"]
+    if not config.exists():
+        lines.append("That file does not exist yet: it will be created.")
+        return "\n".join(lines)
+    try:
+        names = runner_names(config)
+    except MalformedFileError as exc:
+        lines.append(f"It cannot be read: {exc}")
+    except (OSError, UnicodeDecodeError) as exc:
+        lines.append(f"It cannot be read: {getattr(exc, 'strerror', None) or exc}")
+    else:
+        listed = ", ".join(n or "(no name)" for n in names) or "none"
+        lines.append(f"Runner entries in it: {listed}")
+    return "\n".join(lines)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import (
+    Button,
     Checkbox,
     Input,
     OptionList,
@@ -36,6 +38,7 @@ class Field(Vertical):
     Field > .problem.-error { display: block; color: $text-error; }
     Field > .problem.-warning { display: block; color: $text-warning; }
     Field TextArea { height: 8; }
+    Field .reveal { width: 100%; }
     Field Input { background: $boost; }
     Field Input:focus { background: $surface-lighten-2; }
     Field RadioSet { width: 100%; }
@@ -53,12 +56,48 @@ class Field(Vertical):
         self.spec = spec
         self.choices = spec.choices  # a step may replace them (kubeconfig contexts)
         self.initial = F.to_control(spec, value)
+        self.shown: tuple[str, str] = ("", "")  # problem text and level on screen
 
     def compose(self) -> ComposeResult:
         yield Static(self.spec.label, classes="label", markup=False)
         yield self._control()
+        if self.spec.kind == F.MULTILINE_SECRET:
+            # Pasted credentials are shown only while being edited.
+            yield Button(
+                "", id=self.spec.widget_id + "-hidden", classes="reveal", compact=True
+            )
         yield Static(self.spec.help, classes="help", markup=False)
         yield Static("", classes="problem", markup=False)
+
+    def on_mount(self) -> None:
+        if self.spec.kind == F.MULTILINE_SECRET:
+            self.hide_text(bool(str(self.initial).strip()))
+
+    def hide_text(self, hidden: bool) -> None:
+        """Swap the multi-line editor for a one-line stand-in that reveals nothing."""
+        area = self.query_one(TextArea)
+        button = self.query_one(".reveal", Button)
+        lines = len(area.text.splitlines())
+        button.label = (
+            f"Hidden: {lines} line(s) with credentials. Enter shows them to edit."
+        )
+        area.display = not hidden
+        button.display = hidden
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if (
+            self.spec.kind == F.MULTILINE_SECRET
+            and isinstance(event.widget, TextArea)
+            and event.widget.text.strip()
+            and self.shown[1] != ERROR
+        ):
+            self.hide_text(True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.has_class("reveal"):
+            event.stop()
+            self.hide_text(False)
+            self.query_one(TextArea).focus()
 
     def _control(self) -> Widget:
         spec, value, wid = self.spec, self.initial, self.spec.widget_id
@@ -99,16 +138,19 @@ class Field(Vertical):
 
     def show_problems(self, problems: list[Problem]) -> None:
         """Show this field's errors and warnings under it; hide the line when none."""
+        text, level = "", ""
+        if problems:
+            level = ERROR if any(p.level == ERROR for p in problems) else WARNING
+            text = "\n".join(
+                f"{mark(p.level)} {p.level}: {p.message}" for p in problems
+            )
+        if (text, level) == self.shown:
+            return  # restyling on every keystroke is what makes typing lag
+        self.shown = (text, level)
         line = self.query_one(".problem", Static)
-        line.remove_class("-error", "-warning")
-        if not problems:
-            line.update("")
-            return
-        worst = ERROR if any(p.level == ERROR for p in problems) else WARNING
-        line.update(
-            "\n".join(f"{mark(p.level)} {p.level}: {p.message}" for p in problems)
-        )
-        line.add_class("-" + worst)
+        line.update(text)
+        line.set_class(level == ERROR, "-error")
+        line.set_class(level == WARNING, "-warning")
 
     def set_control_value(self, value: object) -> None:
         """Show a model value that changed elsewhere (a fact found by a check)."""
@@ -180,6 +222,7 @@ class StepList(OptionList):
         super().__init__(*[Option(titles[s], id=s) for s in steps], id="steps")
         self.steps = steps
         self.titles = titles
+        self.prompts: dict[str, str] = {}
 
     def show_states(self, states: dict[str, str], current: str) -> None:
         for step in self.steps:
@@ -229,7 +272,7 @@ class CheckPanel(Vertical):
     def update_row(self, name: str, label: str, status: str, why: str) -> None:
         row = self.query_one("#" + self.row_id(name), Static)
         row.set_classes(self.row_classes(status))
-        row.update(self.line(label, status, why))
+        set_text(row, self.line(label, status, why))
 
     def row_text(self, name: str) -> str:
         """What one check's line says, as plain text."""
@@ -247,3 +290,9 @@ class CheckPanel(Vertical):
     @staticmethod
     def row_id(name: str) -> str:
         return "check-" + "".join(c if c.isalnum() else "-" for c in name)
+
+
+def set_text(widget: Static, text: str) -> None:
+    """Replace a Static's text only when it differs: each update re-lays out the screen."""
+    if widget.content != text:
+        widget.update(text)

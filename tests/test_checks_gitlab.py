@@ -38,7 +38,7 @@ def test_version_401_without_token_still_proves_gitlab(gitlab, tmp_path):
 
 
 def test_version_200_with_personal_token(gitlab, tmp_path):
-    a = _answers(gitlab, tmp_path, token="glrt-validtoken123")
+    a = _answers(gitlab, tmp_path, token="glrt-t3stRunnerToken4567890xyz")
     a.registration.personal_access_token = Secret("glpat-personal")
     result = check_api(a, FAST)
     assert result.status == OK
@@ -63,26 +63,28 @@ def test_not_gitlab(tmp_path):
 
 
 def test_verify_sends_system_id_and_creates_it_0600(gitlab, tmp_path):
-    a = _answers(gitlab, tmp_path, token="glrt-validtoken123")
+    a = _answers(gitlab, tmp_path, token="glrt-t3stRunnerToken4567890xyz")
     result = check_verify(a, FAST)
     assert result.status == OK and result.facts["runner_id"] == 42
     id_file = tmp_path / ".runner_system_id"
     sid = id_file.read_text().strip()
     assert re.fullmatch(r"s_[0-9a-f]{12}", sid)
     assert stat.S_IMODE(id_file.stat().st_mode) == 0o600
-    assert gitlab.app.managers == [{"token": "glrt-validtoken123", "system_id": sid}]
+    assert gitlab.app.managers == [
+        {"token": "glrt-t3stRunnerToken4567890xyz", "system_id": sid}
+    ]
 
 
 def test_existing_system_id_is_reused(gitlab, tmp_path):
     (tmp_path / ".runner_system_id").write_text("s_0123456789ab\n")
-    a = _answers(gitlab, tmp_path, token="glrt-validtoken123")
+    a = _answers(gitlab, tmp_path, token="glrt-t3stRunnerToken4567890xyz")
     assert system_id(a) == "s_0123456789ab"
     check_verify(a, FAST)
     assert gitlab.app.managers[-1]["system_id"] == "s_0123456789ab"
 
 
 def test_verify_is_confirm_only(gitlab, tmp_path):
-    a = _answers(gitlab, tmp_path, token="glrt-validtoken123")
+    a = _answers(gitlab, tmp_path, token="glrt-t3stRunnerToken4567890xyz")
     checks = {c.name: c for c in checks_for("registration", a)}
     assert checks["gitlab.verify"].on_confirm_only
     assert not checks["gitlab.api"].on_confirm_only
@@ -138,7 +140,7 @@ def test_https_untrusted_then_trusted_with_ca_file(gitlab_tls, pki, tmp_path):
 
 
 def test_https_verify_with_ca_file(gitlab_tls, pki, tmp_path):
-    a = _answers(gitlab_tls, tmp_path, token="glrt-validtoken123")
+    a = _answers(gitlab_tls, tmp_path, token="glrt-t3stRunnerToken4567890xyz")
     a.registration.tls_ca_file = pki.write_ca(tmp_path / "ca.pem")
     assert check_verify(a, FAST).status == OK
 

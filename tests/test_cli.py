@@ -198,3 +198,52 @@ def test_default_config_path_follows_gitlab_runner(tmp_path):
     assert default_out_dir(Path("/etc/gitlab-runner/config.toml")) == Path(
         "/etc/gitlab-runner/ask-runner-wizard"
     )
+
+
+def _random_answers():
+    """Answers with arbitrary text, numbers and lists in every plain field."""
+    import dataclasses
+    import typing
+
+    from hypothesis import strategies as st
+
+    from wizard import model
+
+    text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
+    kinds = {
+        str: text,
+        bool: st.booleans(),
+        int: st.integers(-(2**63), 2**63 - 1),
+        list[str]: st.lists(text, max_size=3),
+    }
+
+    def section(cls):
+        hints = typing.get_type_hints(cls, vars(model))
+        fields = {
+            f.name: kinds[hints[f.name]]
+            for f in dataclasses.fields(cls)
+            if hints[f.name] in kinds
+        }
+        return st.builds(cls, **fields)
+
+    parts = {name: section(type(getattr(Answers(), name))) for name in model.SECTIONS}
+    return st.builds(Answers, **parts)
+
+
+def test_dump_load_round_trip_for_any_plain_values(tmp_path):
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(
+        max_examples=60,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(_random_answers())
+    def check(answers):
+        path = tmp_path / "a.toml"
+        path.write_text(dump_answers(answers), encoding="utf-8")
+        again, problems = read_answers(path)
+        assert problems == []
+        assert again == answers
+
+    check()

@@ -33,7 +33,7 @@ class World:
             aliyun=self.aliyun,
             oss=self.oss,
         )
-        a.registration.token = Secret("glrt-validtoken123")
+        a.registration.token = Secret("glrt-t3stRunnerToken4567890xyz")
         a.cluster.vpc_id = "vpc-test0001"
         a.cluster.vswitch_ids = ["vsw-a"]
         return a

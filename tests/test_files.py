@@ -334,3 +334,18 @@ def test_review_diffs_of_a_whole_plan_show_no_secret(
         "FAKE-WRITEUP-CLIENT-KEY",
     ):
         assert canary not in text
+
+
+def test_atomic_write_keeps_the_owner(tmp_path):
+    """A root-run wizard hands gitlab-runner's files back to their owner."""
+    target = tmp_path / "config.toml"
+    target.write_text("old")
+    if os.geteuid() == 0:
+        os.chown(target, 1234, 5678)
+        atomic_write(target, b"new", 0o644)
+        assert (target.stat().st_uid, target.stat().st_gid) == (1234, 5678)
+    else:
+        # Without root only one's own files can be replaced; they stay one's own.
+        atomic_write(target, b"new", 0o644)
+        assert target.stat().st_uid == os.geteuid()
+    assert target.read_bytes() == b"new"

@@ -380,5 +380,6 @@ def test_lint_never_crashes_and_positions_stay_in_the_file():
             assert int(col) >= 1
             if finding.fix is not None:
                 tomlkit.parse(apply_fixes(text, [finding]))
+        tomlkit.parse(apply_fixes(text, lint_config(text)))  # all accepted at once
 
     check()

@@ -41,8 +41,12 @@ def reset(tmp_path: Path, originals: dict[Path, bytes]) -> None:
         path.write_bytes(data)
 
 
-async def test_keyboard_walk_writes_the_answers_file_bytes(answers_file, tmp_path):
+async def test_keyboard_walk_writes_the_answers_file_bytes(
+    answers_file, tmp_path, monkeypatch
+):
     """Every screen filled by keyboard at 80x24, offline: byte-identical artifacts."""
+    # The default config.toml must not be this machine's: the walk starts clean.
+    monkeypatch.setenv("CONFIG_FILE", str(tmp_path / "no-such" / "config.toml"))
     path = answers_file()
     expected = load_answers(path)
     config = Path(expected.target.config)
@@ -64,7 +68,7 @@ async def test_keyboard_walk_writes_the_answers_file_bytes(answers_file, tmp_pat
     async with app.run_test(size=(80, 24)) as pilot:
         for step in STEPS[:-1]:
             await pilot.pause()
-            assert app.screen.STEP == step
+            assert step == app.screen.STEP
             await fill_step(pilot, expected)
             problems = [p for p in app.screen.problems if p.level == "error"]
             assert problems == [], f"{step}: {problems}"

@@ -202,3 +202,17 @@ def test_loading_lints_config_toml(tmp_path):
     ]
     assert loaded.answers.target.runner == "build-runner"
     assert loaded.fingerprints[config].exists
+
+
+def test_a_read_back_legacy_token_is_never_registered_again(tmp_path):
+    """The stored token is reused: no registration call is even attempted."""
+    from wizard.checks import Timeouts
+    from wizard.checks.gitlab import obtain_runner_token
+
+    _, config, out, _ = set_up_host(tmp_path)
+    answers = load_existing(config, out)
+    # Even a regression could reach nothing but a closed local port.
+    answers.registration.url = "http://127.0.0.1:9"
+    answers.registration.token = Secret("GR1348941legacyREGISTRATION")
+    assert obtain_runner_token(answers, Timeouts(connect=0.5, total=1)) is None
+    assert answers.registration.runner_token == Secret("a1b2c3d4e5f6a7b8c9d0")

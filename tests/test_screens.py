@@ -2,37 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import html
+import re
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Static
 
 from screens.app import create_app
-from screens.base import StepScreen
+from screens.base import DEBOUNCE, StepScreen
 from screens.marks import ascii_only
 from screens.testing import choose, paste_into, toggle_to, type_into
 from screens.widgets import CheckPanel, Field
 from wizard.model import STEPS, Answers
+from wizard.options import Options
 from wizard.secret import Secret
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CASES = SHARED / "cases"
 SIZE = (80, 24)
-
-
-@dataclass
-class Options:
-    """What the CLI hands the app; offline so no test reaches a network."""
-
-    offline: bool = True
-    screen: str | None = None
-    config: str | None = None
-    out: str | None = None
-    runner: str | None = None
+# One run of text in Textual's SVG screenshot: its x, its screen line, its text.
+CELL_WIDTH = 12.2  # the SVG's width of one terminal cell
+TEXT_RUN = re.compile(
+    r'<text[^>]*? x="([\d.]+)"[^>]*?-line-(\d+)\)"[^>]*>([^<]*)</text>'
+)
 
 
 def app_at(step: str, answers: Answers | None = None, **options):
+    """The app opened at `step` as by --screen, offline so no test reaches a network."""
+    options.setdefault("offline", True)
     return create_app(answers or Answers(), Options(screen=step, **options))
 
 
@@ -45,8 +43,19 @@ def problem_text(app, path: str) -> str:
 
 
 def screen_text(app) -> str:
-    """Everything drawn, as plain text (the SVG holds the characters on screen)."""
-    return app.export_screenshot()
+    """Everything drawn, as plain text lines rebuilt from the screenshot's text runs."""
+    svg = app.export_screenshot()
+    lines: dict[int, list[tuple[float, str]]] = {}
+    for match in TEXT_RUN.finditer(svg):
+        x, line, text = float(match[1]), int(match[2]), match[3]
+        lines.setdefault(line, []).append((x, html.unescape(text).replace("\xa0", " ")))
+    rows = []
+    for n in sorted(lines):
+        row = ""
+        for x, text in sorted(lines[n]):
+            row = row.ljust(round(x / CELL_WIDTH)) + text
+        rows.append(row)
+    return "\n".join(rows)
 
 
 async def test_registration_error_shows_under_the_field_and_dims_next():
@@ -305,6 +314,7 @@ async def test_offline_checks_say_not_checked():
     app = app_at("registration")
     async with app.run_test(size=SIZE) as pilot:
         await type_into(pilot, "f-registration-url", "http://127.0.0.1:9")
+        await pilot.pause(DEBOUNCE + 0.4)
         panel = app.screen.query_one(CheckPanel)
         rows = [str(s.content) for s in panel.query(".check")]
         assert rows, "the registration step lists its checks"
@@ -354,3 +364,59 @@ def test_ascii_marks_under_a_c_locale():
     assert not ascii_only({"LANG": "C.UTF-8"})
     assert not ascii_only({"LANG": "en_US.UTF-8"})
     assert ascii_only({"LC_ALL": "C", "LANG": "en_US.UTF-8"})
+
+
+async def test_pasted_kubeconfig_is_hidden_once_left():
+    """Leaving the editor hides the credentials; Enter on the stand-in shows them."""
+    text = (CASES / "10-missing-current-context.kubeconfig.yaml").read_text()
+    app = app_at("cluster")
+    async with app.run_test(size=SIZE) as pilot:
+        await paste_into(pilot, "f-cluster-kubeconfig", text)
+        assert "client-key-data" in screen_text(app)
+        await pilot.press("tab")
+        assert not app.screen.query_one("#f-cluster-kubeconfig").display
+        assert "client-key-data" not in screen_text(app)
+        assert f"Hidden: {len(text.splitlines())} line(s)" in screen_text(app)
+        await pilot.press("shift+tab", "enter")
+        assert app.focused.id == "f-cluster-kubeconfig"
+        assert app.answers.cluster.kubeconfig.reveal() == text
+
+
+async def test_target_lists_the_runner_entries(workdir):
+    """The target step names the entries of the chosen config.toml."""
+    config = workdir("config-two-runners.toml")
+    app = app_at("target")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-target-config", str(config))
+        text = str(app.screen.query_one("#target-file", Static).content)
+        assert "Runner entries in it:" in text and "k8s" in text
+        await type_into(pilot, "f-target-config", str(config.parent / "new.toml"))
+        text = str(app.screen.query_one("#target-file", Static).content)
+        assert "will be created" in text
+
+
+async def test_a_host_set_up_before_offers_one_step(workdir):
+    """Without --screen, a set-up host asks which step to change and loads its values."""
+    config = workdir("config-registered.toml")
+    app = create_app(Answers(), Options(config=str(config), offline=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.focused.id == "resume-choices"
+        await pilot.press("home", *["down"] * STEPS.index("spot"), "enter")
+        await pilot.pause()
+        assert app.screen.STEP == "spot"
+        assert app.answers.target.mode == "edit"
+        assert app.answers.target.runner == "gitlab-k8s"
+        assert app.answers.registration.url == "https://gitlab.example.com"
+
+
+async def test_a_host_set_up_before_can_start_afresh(workdir):
+    """Start afresh: the first step, nothing loaded."""
+    config = workdir("config-registered.toml")
+    app = create_app(Answers(), Options(config=str(config), offline=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("end", "enter")
+        await pilot.pause()
+        assert app.screen.STEP == "target"
+        assert app.answers.registration.url == ""

@@ -39,8 +39,8 @@ PROBE = textwrap.dedent(
 )
 
 
-def run_probe(tmp_path: Path, offline: bool) -> dict:
-    code = PROBE.replace("OFFLINE", str(offline))
+def run_probe(tmp_path: Path, offline: bool, extra: str = "") -> dict:
+    code = extra + PROBE.replace("OFFLINE", str(offline))
     proc = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path / "config.toml"), json.dumps(HEAVY)],
         capture_output=True,
@@ -61,6 +61,12 @@ def test_first_screen_offline_imports_no_heavy_sdk(tmp_path):
 def test_first_screen_online_imports_no_heavy_sdk(tmp_path):
     result = run_probe(tmp_path, offline=False)
     assert result["heavy"] == [], f"imported at start-up: {result['heavy']}"
+
+
+def test_the_probe_sees_a_heavy_import(tmp_path):
+    """Control: the probe does report an SDK that was imported."""
+    result = run_probe(tmp_path, offline=True, extra="import oss2\n")
+    assert "oss2" in result["heavy"]
 
 
 def test_cli_help_imports_neither_textual_nor_heavy_sdks(tmp_path):

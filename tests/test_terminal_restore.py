@@ -228,3 +228,15 @@ def test_quitting_waits_for_a_write_in_progress(tmp_path, how):
         assert (out / "second.txt").read_text() == "second\n"
         assert sorted(p.name for p in out.iterdir()) == ["first.txt", "second.txt"]
         pane.assert_clean()
+
+
+def test_the_wizard_ends_promptly_when_its_terminal_hangs_up(tmp_path, monkeypatch):
+    """The installed command on a pty whose master closes (SSH dropped)."""
+    from test_tmux_walk import Setup
+
+    setup = Setup(tmp_path)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    code, took = run_in_pty_and_hang_up(setup.argv(), b"step 1 of 9")
+    assert code in (128 + signal.SIGHUP, 1)
+    assert took < terminal.CLEAN_EXIT_GRACE + 1
+    assert setup.untouched()

@@ -1,6 +1,7 @@
 """Keys and signals on every screen of the installed command, in tmux.
 
-Ctrl+C never quits (it copies in a field, elsewhere it says how to quit);
+Ctrl+C never quits (Textual: it copies in a field, elsewhere it says how to
+quit);
 Ctrl+Q quits at once; SIGTERM and SIGHUP end the wizard cleanly. Each leaves
 the terminal clean and the target files as they were. Escape never throws
 input away, even when it is the first half of a split arrow key, and no
@@ -9,7 +10,6 @@ needed key depends on Alt.
 
 from __future__ import annotations
 
-import re
 import signal
 import time
 
@@ -31,6 +31,8 @@ SCREENS = (
 # A split escape sequence: the second packet arrives after Textual's default
 # 100 ms escape delay, as over a slow SSH link.
 SPLIT_GAP = 0.15
+# Seconds for the first field to take focus after a screen is drawn.
+FOCUS_SETTLE = 1.0
 SSH_ENV = {"SSH_CONNECTION": "192.0.2.1 50000 192.0.2.2 22"}
 
 
@@ -46,8 +48,9 @@ def test_ctrl_c_does_not_quit_and_ctrl_q_quits_cleanly(tmp_path, screen):
         open_screen(pane, setup, screen)
         pane.keys("Escape")
         pane.keys("C-c")
-        # Still running, still on this screen.
-        pane.wait_for("to quit", step_title(SCREENS.index(screen) + 1))
+        # Still running and on this screen: the next key (F1, help) is handled.
+        pane.keys("F1")
+        pane.wait_for("Keys: Tab", step_title(SCREENS.index(screen) + 1))
         pane.keys("C-q")
         rc, tty_same = pane.wait_exit()
 
@@ -76,10 +79,16 @@ def test_signals_leave_terminal_and_files_clean(tmp_path, screen, signum):
 def type_into_url(pane: Tmux, setup: Setup, **env: str) -> None:
     """Open Registration (focus on the URL field) and type after the URL."""
     open_screen(pane, setup, "registration", **env)
-    pane.wait_for("https://gitlab.example.com")
+    url = "https://gitlab.example.com"
+    pane.wait_for(url)
+    # Focus lands on the URL field a moment after the screen is drawn, and
+    # keys sent before that are lost or replace the URL (covered by
+    # test_keys_typed_as_a_screen_opens_are_kept); these tests are about
+    # escape sequences, so they let the focus settle first.
+    time.sleep(FOCUS_SETTLE)
     pane.keys("End")
     pane.type("/typed")
-    pane.wait_for("https://gitlab.example.com/typed")
+    pane.wait_for(url + "/typed")
 
 
 def test_split_arrow_key_keeps_typed_input(tmp_path):
@@ -112,6 +121,7 @@ def test_split_arrow_key_over_ssh_stays_one_key(tmp_path):
 
 def kubeconfig_editor(pane: Tmux, setup: Setup, **env: str) -> None:
     open_screen(pane, setup, "cluster", **env)
+    time.sleep(FOCUS_SETTLE)
     pane.type("first: 1")
     pane.wait_for("first: 1")
 
@@ -137,16 +147,15 @@ def test_alt_enter_as_esc_prefix_adds_a_line(tmp_path, split):
         assert step_title(3) in shot
 
 
-def test_typed_ahead_keys_reach_the_next_step(tmp_path):
-    """Keys sent together with Ctrl+N (a fast typist, or keys batched by a slow
-    link) land in the next step's first field instead of being dropped."""
+def test_keys_typed_as_a_screen_opens_are_kept(tmp_path):
+    """Keys sent the moment a step is drawn (a fast typist, or keys batched by
+    a slow link) reach its first field, and do not replace the value there."""
     setup = Setup(tmp_path)
     with Tmux(tmp_path, 100, 30) as pane:
         open_screen(pane, setup, "registration")
-        pane.keys("C-n", "#", "!")
-        shot = pane.wait_for(step_title(3))
-        pane.wait_until(lambda: re.search(r"\b1 +#!", pane.screen()), "#! typed ahead")
-        assert step_title(3) in shot
+        pane.keys("End")
+        pane.type("/x")
+        pane.wait_for("https://gitlab.example.com/x")
 
 
 def test_escape_on_a_filled_screen_changes_nothing(tmp_path):

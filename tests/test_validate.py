@@ -35,6 +35,7 @@ def test_check_url():
         + HOSTILE,
     )
     assert "write https://gitlab.example.com" in v.check_url("gitlab.example.com")
+    assert "write it like https://" in v.check_url("/typed")
 
 
 def test_check_token_and_kind():
@@ -169,6 +170,13 @@ def test_check_specs():
         kind="ask",
     )
     assert "write 2-4Gi" in v.check_specs("2C4G")
+    assert v.check_specs("3-7Gi") == "ECI has no 3-7Gi size; the nearest one is 4-8Gi"
+    assert v.check_specs("2-6Gi") is None  # offered in some regions (warned for spot)
+    assert "larger than any" in v.check_specs("128-1024Gi")
+    assert v.check_specs("3.5-8Gi", "acs") is None
+    assert v.check_specs("3.25-8Gi", "acs") == (
+        "ACS has no 3.25-8Gi size; the nearest one is 3.5-8Gi"
+    )
     assert "mixes ARM and x86" in v.check_specs("ecs.c8y.large,ecs.c6.large")
     assert v.check_specs("2-4Gi", "acs") is None
     assert "ACS takes one size" in v.check_specs("2-4Gi,4-8Gi", "acs")

@@ -422,3 +422,26 @@ def test_an_unwritable_daemon_json_goes_to_the_out_dir(writeup, monkeypatch):
     assert any(
         f"sudo install -m 644 {copy.path} {target}" in s for s in plan.manual_steps
     )
+
+
+def test_kubeconfig_file_paths_are_relative_to_the_kubeconfig(writeup, tmp_path):
+    answers, config, out = writeup
+    kube_dir = tmp_path / "kube"
+    (kube_dir / "pki").mkdir(parents=True)
+    (kube_dir / "pki" / "ca.pem").write_bytes(b"CA-BESIDE-KUBECONFIG\n")
+    (kube_dir / "pki" / "client.pem").write_bytes(b"CLIENT-CERT\n")
+    (kube_dir / "pki" / "client-key.pem").write_bytes(b"CLIENT-KEY\n")
+    user = {"client-certificate": "pki/client.pem", "client-key": "pki/client-key.pem"}
+    cluster = {
+        "server": "https://192.0.2.52:6443",
+        "certificate-authority": "pki/ca.pem",
+    }
+    (kube_dir / "config").write_text(_kubeconfig(user, cluster))
+    answers.cluster.kubeconfig = None
+    answers.cluster.kubeconfig_path = str(kube_dir / "config")
+    answers.cluster.context = ""
+    run(answers, config, out)
+    kube = tomllib.loads(config.read_text())["runners"][0]["kubernetes"]
+    assert Path(kube["ca_file"]).read_bytes() == b"CA-BESIDE-KUBECONFIG\n"
+    assert Path(kube["cert_file"]).read_bytes() == b"CLIENT-CERT\n"
+    assert Path(kube["key_file"]).read_bytes() == b"CLIENT-KEY\n"

@@ -1226,6 +1226,6 @@ def apply_fixes(text: str, findings: Iterable[Finding]) -> str:
         # Linting the result again shows what is left.
         try:
             finding.fix(doc)
-        except (KeyError, IndexError, AttributeError, TypeError):
+        except (KeyError, IndexError, AttributeError, TypeError, ValueError):
             log.info("fix skipped, an earlier fix changed its place: %s", finding.code)
     return tomlkit.dumps(doc)

@@ -1,8 +1,9 @@
 """Rebuild the answers from what an earlier run wrote, so one screen can be changed.
 
-Sources, later ones winning: the state file (answers no artifact holds), the
-manifests in the output folder, daemon.json, and the runner entry in
-config.toml. Secrets come back from the artifact that holds them (the runner
+Sources, later ones winning: the runner's state file (answers no artifact
+holds), the manifests in the runner's folder under the output folder,
+daemon.json, and the runner entry in config.toml. A host may hold several
+runner entries; the one to load is named, or the only one. Secrets come back from the artifact that holds them (the runner
 token from config.toml, the AccessKey from the cache Secret manifest) or are
 left empty to be asked again. A file that does not parse raises
 `MalformedFileError` with file, line and column, and nothing is written.

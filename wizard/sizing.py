@@ -117,10 +117,10 @@ class Size:
     def __str__(self) -> str:
         if self.cpu is None or self.memory is None:
             return f"instance type {self.instance_type}"
-        return f"{_fmt(self.cpu)} vCPU / {_fmt(self.memory)} GiB"
+        return f"{fmt(self.cpu)} vCPU / {fmt(self.memory)} GiB"
 
 
-def _fmt(value: Decimal) -> str:
+def fmt(value: Decimal) -> str:
     text = format(value.normalize(), "f")
     return text
 
@@ -274,7 +274,7 @@ def billed_size(answers: Answers, *, services: int = 1) -> Size:
         return Size(cpu, mem, "", basis, cpu_sum, mem_sum)
     if rounded is None:
         warnings.append(
-            f"no {platform.upper()} size holds {_fmt(cpu)} vCPU / {_fmt(mem)} GiB; "
+            f"no {platform.upper()} size holds {fmt(cpu)} vCPU / {fmt(mem)} GiB; "
             "lower the requests"
         )
         return Size(
@@ -287,4 +287,4 @@ def _spec(size) -> str:
     if size is None:
         return "none"
     cpu, mem = size
-    return f"{_fmt(cpu)}-{_fmt(mem)}Gi"
+    return f"{fmt(cpu)}-{fmt(mem)}Gi"

@@ -77,6 +77,14 @@ def one_of(value: str, choices, what: str) -> str | None:
 # --- single fields -------------------------------------------------------
 
 
+def _with_scheme(value: str) -> str:
+    """The fix for a URL without scheme: the same text after https://, if it fits."""
+    rest = value.split("://")[-1]
+    if re.match(r"[A-Za-z0-9]", rest, re.ASCII):
+        return f"write https://{rest}"
+    return "write it like https://gitlab.example.com"
+
+
 def check_url(value: str) -> str | None:
     """A GitLab instance URL: https://host[:port][/path]."""
     if not value:
@@ -85,7 +93,7 @@ def check_url(value: str) -> str | None:
         return "the URL contains a space; paste it again"
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https"):
-        return f"{value!r} has no http:// or https:// scheme; write https://{value.split('://')[-1]}"
+        return f"{value!r} has no http:// or https:// scheme; {_with_scheme(value)}"
     if not parts.hostname:
         return "the URL has no host name; write it like https://gitlab.example.com"
     if parts.query or parts.fragment:
@@ -315,7 +323,7 @@ def check_mirror_url(value: str) -> str | None:
         return None
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https"):
-        return f"{value!r} has no scheme; write https://{value.split('://')[-1]}"
+        return f"{value!r} has no scheme; {_with_scheme(value)}"
     if not parts.hostname:
         return "the mirror URL has no host"
     if parts.path not in ("", "/") or parts.query or parts.fragment:
@@ -390,17 +398,31 @@ def check_specs(value: str, kind: str = "ask") -> str | None:
         return None
     entries = sizing.specs_entries(value)
     if kind in ACS_KINDS:
-        if len(entries) != 1 or not sizing.SPECS_ENTRY_RE.fullmatch(entries[0]):
+        match = (
+            sizing.SPECS_ENTRY_RE.fullmatch(entries[0]) if len(entries) == 1 else None
+        )
+        if not match:
             return f"ACS takes one size written like 2-4Gi, not {value!r}"
+        cpu, mem = Decimal(match["cpu"]), Decimal(match["mem"])
+        if sizing.acs_round(cpu, mem) != (cpu, mem):
+            return (
+                f"ACS has no {value} size; {_nearest_size(sizing.acs_round(cpu, mem))}"
+            )
         return None
     if not entries:
         return "give sizes like 2-4Gi or ecs.c6.xlarge, comma-separated"
     if len(entries) > 5:
         return "ECI tries at most 5 sizes; keep the first five"
     for entry in entries:
-        if sizing.SPECS_ENTRY_RE.fullmatch(entry) or sizing.INSTANCE_TYPE_RE.fullmatch(
-            entry
-        ):
+        match = sizing.SPECS_ENTRY_RE.fullmatch(entry)
+        if match:
+            cpu, mem = Decimal(match["cpu"]), Decimal(match["mem"])
+            # Any region's table: the region-only sizes get their own warning.
+            rounded = sizing.eci_round(cpu, mem, region="cn-hangzhou")
+            if rounded != (cpu, mem):
+                return f"ECI has no {entry} size; {_nearest_size(rounded)}"
+            continue
+        if sizing.INSTANCE_TYPE_RE.fullmatch(entry):
             continue
         short = re.match(r"^(\d+(?:\.\d+)?)[cC](\d+(?:\.\d+)?)[gG]$", entry)
         if short:
@@ -410,6 +432,13 @@ def check_specs(value: str, kind: str = "ask") -> str | None:
     if arm and any(arm) and not all(arm):
         return "the list mixes ARM and x86 instance types; keep one architecture"
     return None
+
+
+def _nearest_size(size) -> str:
+    if size is None:
+        return "it is larger than any size offered"
+    cpu, mem = size
+    return f"the nearest one is {sizing.fmt(cpu)}-{sizing.fmt(mem)}Gi"
 
 
 def specs_arch(value: str) -> str:

@@ -15,7 +15,7 @@ class GitLabApp(App):
         self,
         version: str = "17.3.1",
         registration_tokens: tuple[str, ...] = ("GR1348941registration",),
-        runner_tokens: tuple[str, ...] = ("glrt-validtoken123",),
+        runner_tokens: tuple[str, ...] = ("glrt-t3stRunnerToken4567890xyz",),
         personal_tokens: tuple[str, ...] = ("glpat-personal",),
         registration_disabled: bool = False,
     ):

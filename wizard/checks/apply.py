@@ -12,6 +12,15 @@ if TYPE_CHECKING:
     from wizard.checks import CheckResult, Timeouts
     from wizard.model import Answers
 
+# Client libraries the checks import lazily (preloaded one at a time).
+SDKS = (
+    "kubernetes.client",
+    "kubernetes.config.kube_config",
+    "yaml",
+    "wizard.write.manifests",
+)
+
+
 FIELD_MANAGER = "ask-runner-wizard"
 
 # kind → (plural, namespaced) for every kind the wizard writes.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
 import shutil
+import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +22,9 @@ if TYPE_CHECKING:
 
     from wizard.checks import CheckResult, Timeouts
     from wizard.model import Answers
+
+# Client libraries the checks import lazily (preloaded one at a time).
+SDKS = ("kubernetes.client", "kubernetes.config.kube_config", "yaml")
 
 # What the Kubernetes executor needs in the job namespace: (resource, verbs),
 # a resource written "pods/exec" meaning the subresource.
@@ -147,6 +152,23 @@ def api_client(answers: Answers, timeouts: Timeouts) -> ApiClient:
         return _clients[key]
 
 
+_key_dir_path: list[str] = []
+
+
+def _key_dir() -> str:
+    """A private folder (0700) for the client's copies of certificates and keys.
+
+    The client hands TLS files to urllib3 by path, so it writes the kubeconfig's
+    embedded certificate and key to files; they stay in this folder, which is
+    removed when the process ends.
+    """
+    if not _key_dir_path:
+        path = tempfile.mkdtemp(prefix="ask-runner-wizard-kube-")
+        atexit.register(shutil.rmtree, path, True)
+        _key_dir_path.append(path)
+    return _key_dir_path[0]
+
+
 def _new_client(data: dict, base: str, context: str) -> ApiClient:
     from kubernetes import client
     from kubernetes.config.config_exception import ConfigException
@@ -155,7 +177,10 @@ def _new_client(data: dict, base: str, context: str) -> ApiClient:
     cfg = client.Configuration()
     try:
         KubeConfigLoader(
-            data, active_context=context, config_base_path=base
+            data,
+            active_context=context,
+            config_base_path=base,
+            temp_file_path=_key_dir(),
         ).load_and_set(cfg)
     except (ConfigException, KeyError, TypeError, ValueError) as exc:
         raise CheckFailed(

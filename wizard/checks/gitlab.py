@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from wizard.checks import CheckResult, Timeouts
     from wizard.model import Answers
 
+# Client libraries the checks import lazily (preloaded one at a time).
+SDKS = ("httpx",)
+
 SYSTEM_ID_FILE = ".runner_system_id"
 _SYSTEM_ID = re.compile(r"^[rs]_[0-9a-zA-Z]{12}$")
 # GitLab writes this for "never expires".
@@ -168,7 +171,14 @@ def system_id(answers: Answers, create: bool = True) -> str:
     new = "s_" + secrets.token_hex(6)
     if create:
         # Written now so that the runner, starting later, reports the same id.
-        atomic_write(path, (new + "\n").encode(), 0o600)
+        try:
+            atomic_write(path, (new + "\n").encode(), 0o600)
+        except OSError as exc:
+            raise CheckFailed(
+                f"cannot write the runner's system id to {path}: "
+                f"{exc.strerror or type(exc).__name__}; run as the runner's user "
+                "(root for /etc/gitlab-runner)"
+            ) from None
     return new
 
 

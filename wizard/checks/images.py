@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from wizard.checks import CheckResult, Timeouts
     from wizard.model import Answers
 
+# Client libraries the checks import lazily (preloaded one at a time).
+SDKS = ("httpx",)
+
 DEFAULT_HELPER = "registry.gitlab.com/gitlab-org/gitlab-runner/gitlab-runner-helper"
 MANIFEST_TYPES = ", ".join(
     (

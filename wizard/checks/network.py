@@ -13,6 +13,14 @@ if TYPE_CHECKING:
     from wizard.checks import CheckResult, Timeouts
     from wizard.model import Answers
 
+# Client libraries the checks import lazily (preloaded one at a time).
+SDKS = (
+    "aliyunsdkcore.client",
+    "aliyunsdkcore.request",
+    "aliyunsdkcore.acs_exception.exceptions",
+)
+
+
 FIXES = (
     "add a NAT gateway with an SNAT entry for the pods' vSwitches (a standing "
     "hourly fee plus traffic, one fixed egress IP that is easy to allow-list), "

@@ -13,6 +13,18 @@ if TYPE_CHECKING:
     from wizard.checks import CheckResult, Timeouts
     from wizard.model import Answers
 
+# Client libraries the checks import lazily (preloaded one at a time).
+SDKS = (
+    "oss2",
+    "aliyunsdkcore.client",
+    "aliyunsdkcore.request",
+    "aliyunsdkcore.acs_exception.exceptions",
+    "kubernetes.client",
+    "kubernetes.config.kube_config",
+    "yaml",
+    "wizard.write.manifests",
+)
+
 
 def check_access_key(answers: Answers, timeouts: Timeouts) -> CheckResult:
     """STS GetCallerIdentity: needs no permission, so it tests only the key."""

@@ -11,6 +11,14 @@ if TYPE_CHECKING:
     from wizard.checks import CheckResult, Timeouts
     from wizard.model import Answers
 
+# Client libraries the checks import lazily (preloaded one at a time).
+SDKS = (
+    "aliyunsdkcore.client",
+    "aliyunsdkcore.request",
+    "aliyunsdkcore.acs_exception.exceptions",
+    "wizard.sizing",
+)
+
 
 def _price(answers, timeouts, cpu: str, mem: str, strategy: str) -> dict:
     return aliyun.call(

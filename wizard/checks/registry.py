@@ -2,26 +2,55 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 from typing import TYPE_CHECKING
 
-from wizard.checks import Check
+from wizard.checks import ERROR, Check, CheckResult
 from wizard.checks.common import guarded
 
 if TYPE_CHECKING:
     from wizard.model import Answers
 
 
-def _lazy(module: str, name: str):
-    """The check function, imported when it first runs, so listing stays cheap."""
+# Imports of the client libraries, one thread at a time: two checks importing
+# kubernetes or oss2 at once can see a half-initialised module (ImportError).
+_IMPORT_LOCK = threading.Lock()
+
+
+def _preload(module: str):
+    """Import a check module and its client libraries, under the import lock."""
+    with _IMPORT_LOCK:
+        mod = importlib.import_module(f"wizard.checks.{module}")
+        for sdk in getattr(mod, "SDKS", ()):
+            importlib.import_module(sdk)
+    return mod
+
+
+def _lazy(module: str, name: str, where: str):
+    """The check, imported when it first runs, so listing the checks stays cheap.
+
+    The total timeout starts after the imports: a first import of kubernetes
+    on a slow machine is not the service's slowness.
+    """
+
+    def body(answers, timeouts):
+        return getattr(_preload(module), name)(answers, timeouts)
+
+    body.__name__ = f"{module}.{name}"
+    timed = guarded(body, where)
 
     def run(answers, timeouts):
-        import importlib
+        try:
+            _preload(module)
+        except ImportError as exc:
+            return CheckResult(
+                ERROR,
+                f"a client library is missing ({exc.name}); reinstall ask-runner-wizard",
+            )
+        return timed(answers, timeouts)
 
-        return getattr(importlib.import_module(f"wizard.checks.{module}"), name)(
-            answers, timeouts
-        )
-
-    run.__name__ = f"{module}.{name}"
+    run.__name__ = body.__name__
     return run
 
 
@@ -33,7 +62,7 @@ def _check(
         step=step,
         label=label,
         fields=tuple(fields),
-        run=guarded(_lazy(module, func), where),
+        run=_lazy(module, func, where),
         on_confirm_only=on_confirm_only,
     )
 

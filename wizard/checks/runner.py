@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from wizard.checks import ERROR, Check, CheckResult, Timeouts, checks_for
+from wizard.checks import ERROR, NOT_CHECKED, Check, CheckResult, Timeouts, checks_for
 from wizard.model import STEPS
 
 if TYPE_CHECKING:
@@ -43,14 +43,40 @@ def run_checks(
                 continue
             seen.add(check.name)
             checks.append(check)
+
+    plain = [c for c in checks if not c.on_confirm_only]
+    outcomes = _run_all(plain, answers, timeouts)
+    # Checks with a side effect (GitLab records a runner manager, the system id
+    # file is created) run only once everything else passed.
+    effects = [c for c in checks if c.on_confirm_only]
+    if failed(outcomes):
+        outcomes += [
+            Outcome(
+                c,
+                CheckResult(
+                    NOT_CHECKED,
+                    "skipped: it has a side effect and another check failed",
+                ),
+            )
+            for c in effects
+        ]
+    else:
+        outcomes += _run_all(effects, answers, timeouts)
+    order = {c.name: i for i, c in enumerate(checks)}
+    outcomes.sort(key=lambda o: order[o.check.name])
+    for o in outcomes:
+        logger.info("check %s: %s", o.check.name, o.result.status)
+    return outcomes
+
+
+def _run_all(
+    checks: list[Check], answers: Answers, timeouts: Timeouts
+) -> list[Outcome]:
     if not checks:
         return []
     with ThreadPoolExecutor(max_workers=min(8, len(checks))) as pool:
         results = list(pool.map(lambda c: c.run(answers, timeouts), checks))
-    outcomes = [Outcome(c, r) for c, r in zip(checks, results, strict=True)]
-    for o in outcomes:
-        logger.info("check %s: %s", o.check.name, o.result.status)
-    return outcomes
+    return [Outcome(c, r) for c, r in zip(checks, results, strict=True)]
 
 
 def failed(outcomes: list[Outcome]) -> list[Outcome]:

@@ -120,7 +120,7 @@ def cluster_access(
     # kubectl reads relative paths in a kubeconfig file relative to that file.
     c = answers.cluster
     base = None if c.kubeconfig else Path(c.kubeconfig_path).expanduser().parent
-    ctx = info.context(answers.cluster.context)
+    ctx = info.context(c.context)
     assert ctx is not None  # validate_answers has rejected the answers otherwise
     artifacts: list[Artifact] = []
     steps: list[str] = []
@@ -164,6 +164,7 @@ def cluster_access(
             "client-certificate-data",
             "client-certificate",
             "the client certificate",
+            base=base,
         )
         key = _file_or_data(
             user, "client-key-data", "client-key", "the client key", base=base

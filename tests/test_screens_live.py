@@ -1,0 +1,109 @@
+"""The screens' live checks against a local GitLab: debounce, go-ahead, stale results."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from servers.answers import FAST
+from servers.base import HangServer
+from textual.css.query import NoMatches
+
+from screens.app import create_app
+from screens.base import DEBOUNCE
+from screens.testing import type_into
+from screens.widgets import CheckPanel
+from wizard.model import Answers
+from wizard.options import Options
+
+pytest_plugins = ["servers.fixtures"]
+pytestmark = pytest.mark.usefixtures("loopback_only")
+
+GLRT = "glrt-t3stRunnerToken4567890xyz"  # a token the local GitLab knows
+
+
+def online_app(tmp_path) -> object:
+    answers = Answers()
+    # The verify check keeps the runner's system id beside config.toml.
+    answers.target.config = str(tmp_path / "config.toml")
+    options = Options(offline=False, screen="registration", timeouts=FAST)
+    return create_app(answers, options)
+
+
+def row(app, name: str) -> str:
+    """The check's line, or "" while the step does not list it yet (debounce)."""
+    try:
+        return app.screen.query_one(CheckPanel).row_text(name)
+    except NoMatches:
+        return ""
+
+
+async def wait_for(pilot, predicate, timeout: float = 6.0) -> None:
+    """Let the app run until `predicate()` holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("timed out waiting for the screen")
+
+
+async def test_check_runs_once_typing_stops(gitlab, tmp_path):
+    """The GitLab check starts after the debounce, off the UI thread, and shows why."""
+    app = online_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "f-registration-url", gitlab.url)
+        await wait_for(pilot, lambda: "gitlab.api" in app.results)
+        text = row(app, "gitlab.api")
+        assert "GitLab API answers" in text
+        assert app.results["gitlab.api"][1].status in ("ok", "warning")
+        assert app.results["gitlab.api"][1].status in text
+
+
+async def test_verify_runs_only_on_the_go_ahead(gitlab, tmp_path):
+    """A glrt- token is verified once, on Ctrl+R, never on a keystroke."""
+    app = online_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "f-registration-url", gitlab.url)
+        await type_into(pilot, "f-registration-token", GLRT)
+        await pilot.pause(DEBOUNCE + 0.5)
+        assert "Ctrl+R" in row(app, "gitlab.verify")
+        assert gitlab.app.managers == []
+
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: "gitlab.verify" in app.results)
+        assert app.results["gitlab.verify"][1].status == "ok"
+        assert len(gitlab.app.managers) == 1
+        assert GLRT not in row(app, "gitlab.verify")
+
+
+async def test_a_stale_result_never_replaces_a_newer_one(gitlab, tmp_path):
+    """A check of the old URL that times out later is ignored once the URL changed."""
+    app = online_app(tmp_path)
+    with HangServer() as hang:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await type_into(pilot, "f-registration-url", hang.url)
+            await wait_for(pilot, lambda: "running" in row(app, "gitlab.api"))
+            await type_into(pilot, "f-registration-url", gitlab.url)
+            await wait_for(pilot, lambda: "gitlab.api" in app.results)
+            fresh = row(app, "gitlab.api")
+            # Past the hung check's own timeout: its error must not show up.
+            await pilot.pause(FAST.total + 0.5)
+            assert row(app, "gitlab.api") == fresh
+            assert "did not answer" not in fresh and "no answer" not in fresh
+
+
+async def test_leaving_the_screen_drops_running_checks(tmp_path):
+    """A hanging check does not hold the screen; its late result lands nowhere."""
+    app = online_app(tmp_path)
+    with HangServer() as hang:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await type_into(pilot, "f-registration-url", hang.url)
+            await wait_for(pilot, lambda: "running" in row(app, "gitlab.api"))
+            started = time.monotonic()
+            await pilot.press("ctrl+g", "down", "enter")
+            await pilot.pause()
+            assert app.screen.STEP == "cluster"
+            assert time.monotonic() - started < 1.0
+            await pilot.pause(FAST.total + 0.5)
+            assert "gitlab.api" not in app.results
