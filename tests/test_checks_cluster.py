@@ -174,3 +174,20 @@ def test_kubeconfig_secret_never_in_result(kube, pki):
         assert "s3cr3t-token-value" not in result.message
         assert "s3cr3t-token-value" not in repr(result.facts)
     assert isinstance(a.cluster.kubeconfig, Secret)
+
+
+def test_client_key_copies_stay_private(kube, pki):
+    """The client writes the embedded key to a file: only in a 0700 folder, as 0600."""
+    import os
+
+    from wizard.checks.cluster import _key_dir
+
+    a = answers_for(kube_config=cert_kubeconfig(pki, kube, cn="runner-admin"))
+    a.cluster.namespace = "kube-system"  # a fresh client for this kubeconfig
+    assert run("cluster", a, "cluster.version").status == OK
+    folder = _key_dir()
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    files = os.listdir(folder)
+    assert files
+    for name in files:
+        assert stat.S_IMODE(os.stat(os.path.join(folder, name)).st_mode) == 0o600

@@ -234,7 +234,7 @@ def test_eci_typo_and_bad_formats():
     text = (CASES / "16-eci-annotation-typos.toml").read_text()
     msgs = {f.line: f.problem.message for f in lint_config(text)}
     assert "did you mean k8s.aliyun.com/eci-spot-strategy?" in msgs[18]
-    assert '"2C4G" is neither' in msgs[19]
+    assert "'2C4G' is not an ECI size; write 2-4Gi" in msgs[19]
     assert "needs k8s.aliyun.com/eci-spot-price-limit" in msgs[29]
     assert "must be quoted" in msgs[30]
 

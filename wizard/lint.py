@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from wizard import keys
+from wizard import keys, sizing, validate
 from wizard.problems import Problem
 from wizard.secret import mask
 from wizard.write.files import SECRET_KEYS, mask_value
@@ -901,7 +901,7 @@ class _Linter:
 
     def check_arch(self, specs: str, here: Path_, kube: dict) -> None:
         types = [s.strip() for s in specs.split(",") if s.strip().startswith("ecs.")]
-        arm = [t for t in types if _ARM_FAMILY.match(t)]
+        arm = [t for t in types if sizing.is_arm_instance_type(t)]
         if not arm:
             return
         if len(arm) != len(types):
@@ -974,7 +974,6 @@ def _flatten(node: dict, prefix: str) -> list[tuple[str, Any]]:
 # --- ECI and ACS names ------------------------------------------------------
 
 ECI_PREFIX = "k8s.aliyun.com/"
-_ARM_FAMILY = re.compile(r"^ecs\.[a-z]+\d+[yr]\.")
 
 
 def _one_of(*allowed: str) -> Callable[[str], str]:
@@ -996,24 +995,18 @@ def _matches(pattern: str, what: str) -> Callable[[str], str]:
 
 
 def _specs(value: str) -> str:
-    entries = [e.strip() for e in value.split(",")]
-    if len(entries) > 5:
-        return f"lists {len(entries)} sizes; ECI tries at most 5"
-    for e in entries:
-        if not re.fullmatch(r"\d+(\.\d+)?-\d+(\.\d+)?Gi|ecs\.[a-z0-9-]+\.[a-z0-9]+", e):
-            return (
-                f'"{e}" is neither <vCPU>-<memory>Gi (such as "2-4Gi") nor an '
-                'instance type (such as "ecs.c6.xlarge")'
-            )
-    return ""
+    # The same rule the screens and the answers file use, so the two never drift.
+    return validate.check_specs(value, kind="ask") or ""
+
+
+def _price(value: str) -> str:
+    return validate.check_price_limit(value) or ""
 
 
 _BOOL = _one_of("true", "false")
 ECI_ANNOTATIONS: dict[str, Callable[[str], str]] = {
     ECI_PREFIX + "eci-spot-strategy": _one_of("SpotAsPriceGo", "SpotWithPriceLimit"),
-    ECI_PREFIX + "eci-spot-price-limit": _matches(
-        r"\d+(\.\d{1,3})?", "an hourly price with at most 3 decimals"
-    ),
+    ECI_PREFIX + "eci-spot-price-limit": _price,
     ECI_PREFIX + "eci-spot-duration": _matches(r"\d+", "a whole number of hours"),
     ECI_PREFIX + "eci-spot-fallback": _BOOL,
     ECI_PREFIX + "eci-use-specs": _specs,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from servers.base import LocalServer, LocalPKI
+from servers.base import LocalPKI, LocalServer
 from servers.kube import kubeconfig
 from wizard.checks import Timeouts
 from wizard.model import Answers

@@ -6,7 +6,7 @@ import pytest
 
 from servers.aliyun import AliyunApp
 from servers.answers import ADMIN_TOKEN, AK_ID, AK_SECRET
-from servers.base import LocalServer, LocalPKI
+from servers.base import LocalPKI, LocalServer
 from servers.gitlab import GitLabApp
 from servers.kube import KubeApp
 from servers.oss import OssApp

@@ -57,11 +57,16 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "runner"
 
 
-def _read(path: Path) -> str | None:
+def _read(path: Path, seen: dict[Path, files.Fingerprint]) -> str | None:
+    """Read a file the plan merges into, remembering exactly what was read.
+
+    The fingerprint is taken from the same bytes that are merged, so an edit
+    made any time after this read is noticed before writing.
+    """
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
+        fp = files.fingerprint(path)
+        seen[path] = fp
+        return None if fp.content is None else fp.content.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidAnswers(
             [
@@ -205,6 +210,7 @@ def build_plan(answers: Answers, *, config_path: Path, out_dir: Path) -> Plan:
     out_dir = Path(out_dir).absolute()
     runner_dir = out_dir / _slug(runner_name(answers))
 
+    seen: dict[Path, files.Fingerprint] = {}
     access, artifacts, steps, secrets = cluster_access(answers, runner_dir)
     notes: list[str] = []
     remergers: dict[Path, Callable[[bytes | None], bytes]] = {}
@@ -260,7 +266,7 @@ def build_plan(answers: Answers, *, config_path: Path, out_dir: Path) -> Plan:
     if i.mirror:
         daemon_path, in_place = _daemon_target(answers, out_dir)
         source = Path(i.daemon_json).expanduser()
-        current = _read(source)
+        current = _read(source, seen)
 
         def remerge_daemon(
             now: bytes | None, mirror=i.mirror, name=str(source)
@@ -290,7 +296,7 @@ def build_plan(answers: Answers, *, config_path: Path, out_dir: Path) -> Plan:
                 f"   # {source} was not writable for this user"
             )
 
-    existing = _read(config_path)
+    existing = _read(config_path, seen)
     merged = merge_config(existing, answers, access, name=str(config_path))
     notes += merged.notes
 
@@ -326,7 +332,9 @@ def build_plan(answers: Answers, *, config_path: Path, out_dir: Path) -> Plan:
         f"gitlab-runner reloads {config_path} by itself within seconds; "
         "check with `sudo gitlab-runner verify` and run a pipeline"
     )
-    fingerprints = {a.path: files.fingerprint(a.path) for a in artifacts}
+    fingerprints = {
+        a.path: seen.get(a.path) or files.fingerprint(a.path) for a in artifacts
+    }
     log.info("plan: %d artifacts, %d steps", len(artifacts), len(steps))
     return Plan(
         artifacts=artifacts,
