@@ -92,8 +92,30 @@ def bench_startup(rounds: int, work: Path) -> dict[str, float]:
     return {"wizard_ms": med_w * 1000, "bare_ms": med_b * 1000, "ratio": med_w / med_b}
 
 
-def bench_latency(keys: int, work: Path, seed: int = 5) -> dict[str, float]:
-    """Key-to-echo times on the registration screen while its checks hang."""
+def hang_kubeconfig(hang_port: int) -> str:
+    """A kubeconfig whose API server is the silent local server."""
+    return (
+        "apiVersion: v1\nkind: Config\n"
+        f"clusters:\n- name: hang\n  cluster:\n    server: https://127.0.0.1:{hang_port}\n"
+        "users:\n- name: ci\n  user:\n    token: fake-kube-token-for-the-bench\n"
+        "contexts:\n- name: hang\n  context: {cluster: hang, user: ci}\n"
+        "current-context: hang\n"
+    )
+
+
+def bench_latency(
+    keys: int,
+    work: Path,
+    step: int = 2,
+    seed: int = 5,
+    offline: bool = False,
+) -> dict[str, float]:
+    """Key-to-echo times on a step's first field while that step's checks hang.
+
+    Step 2 types after the GitLab URL; step 3 pastes a kubeconfig and types a
+    comment line below it (the text is re-parsed on every key). With `offline` the same typing runs
+    with no checks: the control for how much of the figure is the machine.
+    """
     sys.path.insert(0, str(ROOT / "tests"))
     from servers.base import HangServer
 
@@ -101,7 +123,7 @@ def bench_latency(keys: int, work: Path, seed: int = 5) -> dict[str, float]:
     rng = random.Random(seed)
     alphabet = "abcdefghjkmnpqrstuvwxyz"
     with HangServer() as hang:
-        answers = work / "latency-answers.toml"
+        answers = work / f"latency-answers-{step}.toml"
         answers.write_text(
             "[registration]\n"
             f'url = "{hang.url}/"\n'
@@ -124,20 +146,33 @@ def bench_latency(keys: int, work: Path, seed: int = 5) -> dict[str, float]:
             str(work / "etc" / "config.toml"),
             "--out",
             str(work / "out"),
+            *(["--offline"] if offline else []),
         ]
         app = PtyApp(argv, env, SIZE, cwd=str(work))
         latencies: list[float] = []
         try:
             app.wait_for_text(first_screen_marker(1), timeout=60)
-            app.send(b"\x0e")  # Ctrl+N: to Registration, whose checks start at once
-            start = len(app.output)
-            app.wait_for_text(first_screen_marker(2), since=start)
-            app.wait_for_text("running", since=start, timeout=10)
+            for number in range(2, step + 1):
+                app.send(b"\x0e")  # Ctrl+N; the step's checks start at once
+                start = len(app.output)
+                app.wait_for_text(first_screen_marker(number), since=start)
             # The first field takes focus just after the screen is drawn.
             settle = time.perf_counter() + 1.0
             while time.perf_counter() < settle:
                 app.read(settle - time.perf_counter())
-            app.send(b"\x1b[F")  # End: type after the URL
+            if step == 3:
+                # Paste the kubeconfig as a terminal does; its checks start
+                # after the debounce. Then type a comment line below it.
+                start = len(app.output)
+                app.send(
+                    b"\x1b[200~" + hang_kubeconfig(hang.port).encode() + b"\x1b[201~"
+                )
+                app.wait_for_text("current-context: hang", since=start)
+                app.send(b"#")
+            else:
+                app.send(b"\x1b[F")  # End: type after the URL
+            if not offline:
+                app.wait_for_text("running", since=start, timeout=10)
             typed = ""
             for i in range(keys):
                 char = rng.choice(alphabet)
@@ -209,7 +244,18 @@ def main(argv: list[str] | None = None) -> int:
                 bench_startup(rounds, work),
             )
         if args.only in (None, "latency"):
-            show("2. key to screen while every check hangs", bench_latency(keys, work))
+            show(
+                "2a. key to screen, Registration, every check hanging",
+                bench_latency(keys, work, step=2),
+            )
+            show(
+                "2b. key to screen, Cluster (kubeconfig editor), every check hanging",
+                bench_latency(keys, work, step=3),
+            )
+            show(
+                "2c. control: Registration typing with --offline (no checks)",
+                bench_latency(keys, work, step=2, offline=True),
+            )
         if args.only in (None, "answers"):
             offline, online = bench_answers(rounds, work)
             show("3a. answers file, --offline", offline)

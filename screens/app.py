@@ -192,6 +192,7 @@ class WizardApp(App[int]):
         from screens.fields import get_value, set_value
 
         self.facts.update(facts)
+        filled = []
         for key, value in facts.items():
             for path in FACT_PATHS.get(key, ()):
                 current = get_value(self.answers, path)
@@ -203,8 +204,11 @@ class WizardApp(App[int]):
                     continue
                 set_value(self.answers, path, value)
                 log.info("prefilled %s from a check", path)
-                if isinstance(self.screen, StepScreen):
-                    self.screen.show_value(path)
+                filled.append(path)
+        if filled and isinstance(self.screen, StepScreen):
+            for path in filled:
+                self.screen.show_value(path)
+            self.screen.revalidate()
 
 
 def create_app(answers: Answers, options: Any) -> WizardApp:

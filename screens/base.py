@@ -54,6 +54,10 @@ KEYS_HELP = (
 class StepScreen(Screen):
     """One wizard step: its fields, its problems, its live checks."""
 
+    # Focus goes to the first visible field (focus_first_field), not to the
+    # step list that comes first in the layout.
+    AUTO_FOCUS = ""
+
     STEP: ClassVar[str] = ""
     HELP: ClassVar[str] = ""
     FIELDS: ClassVar[tuple[F.FieldSpec, ...]] = ()
@@ -101,7 +105,7 @@ class StepScreen(Screen):
     def compose(self) -> ComposeResult:
         index = STEPS.index(self.STEP) + 1
         yield Static(
-            f"ask-runner-wizard · step {index} of {len(STEPS)}: "
+            f"ask-runner-wizard {mark('sep')} step {index} of {len(STEPS)}: "
             f"{STEP_TITLES[self.STEP]}",
             id="title",
             markup=False,
@@ -131,7 +135,7 @@ class StepScreen(Screen):
         self.wizard.visited.add(self.STEP)
         self.revalidate()
         self.start_checks()
-        self.set_timer(0.01, self.focus_first_field)
+        self.focus_first_field()
 
     def focus_first_field(self) -> None:
         for field in self.query(Field):

@@ -25,7 +25,7 @@ MODES = (
     ("off", "No shared cache"),
     ("csi", "Mount the bucket as a volume (CSI, recommended)"),
     ("s3", "GitLab's S3-compatible cache on OSS (no volume)"),
-    ("flexvolume", "Legacy flexVolume (keys in the PV; Kubernetes < 1.20 only)"),
+    ("flexvolume", "Legacy flexVolume (keys in the PV; K8s < 1.20)"),
 )
 
 

@@ -24,6 +24,14 @@ def done_text(plan: Any, report: Any, notes: Iterable[str] = ()) -> str:
     if unchanged:
         lines.append(f"{len(unchanged)} file(s) already up to date, not touched:")
         lines += [f"  {path}" for path in unchanged]
+    remerged = list(getattr(report, "remerged", []) or [])
+    if remerged:
+        lines.append(
+            "Changed on disk while the wizard ran; merged again, keeping that change:"
+        )
+        for change in remerged:
+            lines.append(f"  {change.path}")
+            lines += [f"    {line}" for line in change.diff.splitlines()]
     if backups:
         lines.append("Previous versions kept as:")
         lines += [f"  {backup}" for backup in backups.values()]
@@ -55,7 +63,9 @@ class DoneScreen(Screen):
         self.notes = list(notes)
 
     def compose(self) -> ComposeResult:
-        yield Static("ask-runner-wizard · written", id="title", markup=False)
+        yield Static(
+            f"ask-runner-wizard {mark('sep')} written", id="title", markup=False
+        )
         with VerticalScroll():
             yield Static(
                 done_text(self.plan, self.report, self.notes), id="result", markup=False

@@ -20,6 +20,7 @@ _UNICODE = {
     "not checked": "·",
     "current": "▸",
     "arrow": "→",
+    "sep": "·",
 }
 _ASCII = {
     NOT_VISITED: "-",
@@ -31,6 +32,7 @@ _ASCII = {
     "not checked": "-",
     "current": ">",
     "arrow": "->",
+    "sep": "-",
 }
 
 

@@ -21,9 +21,9 @@ HELP = (
 )
 
 EGRESS = (
-    ("nat", "NAT gateway: needs a NAT gateway with SNAT for the pods' vSwitches"),
-    ("eip", "EIP per pod: ECI only; each pod gets a public IP, billed per use"),
-    ("none", "No internet: needs a reachable helper image with the exact tag"),
+    ("nat", "NAT gateway with SNAT for the pods' vSwitches"),
+    ("eip", "A public IP (EIP) per pod: ECI only, paid per pod"),
+    ("none", "No internet: helper image from inside the VPC"),
 )
 
 NEEDS = {

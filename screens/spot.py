@@ -21,9 +21,9 @@ HELP = (
 )
 
 STRATEGIES = (
-    ("on-demand", "Pay on demand: a fixed price, never reclaimed"),
-    ("market", "Follow the market price (spot; best-effort on ACS)"),
-    ("cap", "Spot, but cap the hourly price at a figure (ECI only)"),
+    ("on-demand", "Pay on demand: fixed price, never reclaimed"),
+    ("market", "Follow the market price (ACS: best-effort)"),
+    ("cap", "Spot with a cap on the hourly price (ECI)"),
 )
 
 

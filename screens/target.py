@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from screens import fields as F
 from screens.base import StepScreen
+from screens.lintpanel import LintPanel
 from screens.widgets import set_text
 
 HELP = (
@@ -58,9 +59,14 @@ class TargetScreen(StepScreen):
 
     def extra(self) -> Iterable[Widget]:
         yield Static("", id="target-file", classes="preview", markup=False)
+        yield LintPanel()
 
     def refresh_extra(self) -> None:
         set_text(self.query_one("#target-file", Static), file_text(self.wizard))
+        config, _ = self.wizard.paths()
+        panel = self.query_one(LintPanel)
+        if panel.path != config:
+            panel.show(config)
 
 
 def file_text(app) -> str:

@@ -196,6 +196,7 @@ def run_guarded(app: App[Any], *, grace: float = CLEAN_EXIT_GRACE) -> Any:
         loop.call_soon_threadsafe(app.exit, None, code)
 
     previous = {s: signal.signal(s, on_signal) for s in STOP_SIGNALS}
+    sys.setswitchinterval(float(os.environ.get("E_SWITCH", "0.005")))
     loop = asyncio.new_event_loop()
     loop.set_default_executor(DaemonExecutor())
     guard.active = True

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import (
@@ -59,8 +60,12 @@ class Field(Vertical):
         self.shown: tuple[str, str] = ("", "")  # problem text and level on screen
 
     def compose(self) -> ComposeResult:
-        yield Static(self.spec.label, classes="label", markup=False)
+        if self.spec.kind != F.BOOL:  # a checkbox carries its own label
+            yield Static(self.spec.label, classes="label", markup=False)
         yield self._control()
+        if self.spec.kind == F.RADIO:
+            # The pressed button differs only by colour: say it in words too.
+            yield Static(self.chosen_text(self.initial), classes="chosen", markup=False)
         if self.spec.kind == F.MULTILINE_SECRET:
             # Pasted credentials are shown only while being edited.
             yield Button(
@@ -68,6 +73,14 @@ class Field(Vertical):
             )
         yield Static(self.spec.help, classes="help", markup=False)
         yield Static("", classes="problem", markup=False)
+
+    def bool_label(self, value: bool) -> Content:
+        """A checkbox label that states its value in words, not only by colour."""
+        return Content(f"{self.spec.label}: {'yes' if value else 'no'}")
+
+    def chosen_text(self, value: object) -> str:
+        words = dict(self.choices).get(str(value), "nothing yet")
+        return f"Chosen: {words}"
 
     def on_mount(self) -> None:
         if self.spec.kind == F.MULTILINE_SECRET:
@@ -106,7 +119,7 @@ class Field(Vertical):
             area.tab_behavior = "focus"
             return area
         if spec.kind == F.BOOL:
-            return Checkbox(spec.label, bool(value), id=wid)
+            return Checkbox(self.bool_label(bool(value)), bool(value), id=wid)
         if spec.kind == F.CHOICE:
             options = [(words, choice) for choice, words in self.choices]
             known = [choice for choice, _ in self.choices]
@@ -119,7 +132,7 @@ class Field(Vertical):
             )
         if spec.kind == F.RADIO:
             buttons = [
-                RadioButton(words, value=(choice == value))
+                RadioButton(Content(words), value=(choice == value))
                 for choice, words in self.choices
             ]
             return RadioSet(*buttons, id=wid)
@@ -193,6 +206,7 @@ class Field(Vertical):
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.stop()
+        event.checkbox.label = self.bool_label(event.value)
         self._edited(event.value)
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -203,7 +217,9 @@ class Field(Vertical):
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         event.stop()
         if 0 <= event.index < len(self.choices):
-            self._edited(self.choices[event.index][0])
+            choice = self.choices[event.index][0]
+            set_text(self.query_one(".chosen", Static), self.chosen_text(choice))
+            self._edited(choice)
 
 
 class StepList(OptionList):
@@ -253,12 +269,18 @@ class CheckPanel(Vertical):
         yield Static("", id="checks-empty")
 
     def set_rows(self, rows: list[tuple[str, str, str, str]]) -> None:
-        """Replace every row: (check name, label, status, why)."""
+        """Show exactly these rows: (check name, label, status, why)."""
+        wanted = {self.row_id(name) for name, *_ in rows}
         for old in self.query(".check"):
-            old.remove()
-        self.query_one("#checks-empty", Static).update(
-            "" if rows else "No live checks for this step."
+            if old.id not in wanted:
+                old.remove()
+        set_text(
+            self.query_one("#checks-empty", Static),
+            "" if rows else "No live checks for this step.",
         )
+        # Rows already shown are updated in place: a removal is only done
+        # later, so mounting a row again under its id could collide with it.
+        present = {row.id for row in self.query(".check")}
         self.mount_all(
             Static(
                 self.line(label, status, why),
@@ -267,7 +289,11 @@ class CheckPanel(Vertical):
                 markup=False,
             )
             for name, label, status, why in rows
+            if self.row_id(name) not in present
         )
+        for name, label, status, why in rows:
+            if self.row_id(name) in present:
+                self.update_row(name, label, status, why)
 
     def update_row(self, name: str, label: str, status: str, why: str) -> None:
         row = self.query_one("#" + self.row_id(name), Static)

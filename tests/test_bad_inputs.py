@@ -634,6 +634,18 @@ FILE_TABLE = [
         "cannot read",
     ),
     Bad(
+        "config-runners-single-table",
+        file_contents("config", 'concurrent = 2\n[runners]\nname = "old"\n'),
+        "config.toml",
+        "expected an array of tables",
+    ),
+    Bad(
+        "config-runners-string",
+        file_contents("config", 'runners = "none"\n'),
+        "config.toml",
+        "expected an array of tables",
+    ),
+    Bad(
         "daemon-json-broken",
         with_mirror('{"registry-mirrors": ["https://x.example.com"],}\n'),
         "daemon.json",
@@ -728,6 +740,24 @@ def test_bad_input_is_refused_and_nothing_is_written(tmp_path, capsys, bad):
     assert bad.message in text, text
     assert snapshot(tmp_path) == before, "a file was written or changed"
     assert not (tmp_path / "out").exists()
+
+
+def test_inline_empty_runners_array_still_gives_valid_toml(tmp_path, capsys):
+    """`runners = []` is valid TOML: the new entry must keep the file loadable."""
+    import tomllib
+
+    bad = Bad(
+        "inline-empty",
+        file_contents("config", "concurrent = 1\nrunners = []\n"),
+        "",
+        "",
+    )
+    answers, _ = prepare(tmp_path, bad)
+    code = run_cli(tmp_path, answers)
+    shown = capsys.readouterr()
+    assert code == 0, shown.out + shown.err
+    data = tomllib.loads((tmp_path / "etc" / "config.toml").read_text(encoding="utf-8"))
+    assert [r["name"] for r in data["runners"]] == ["k8s-eci"]
 
 
 def test_there_are_at_least_forty_bad_inputs():

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import string
 
 import pytest
 import tomlkit
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from wizard import validate as V
@@ -17,6 +18,9 @@ from wizard.kubeconfig import KubeconfigError, parse_kubeconfig
 from wizard.lint import MalformedFileError, apply_fixes, lint_config, parse_config
 from wizard.model import CLUSTER_KINDS, SECTIONS, STEPS, Answers
 from wizard.problems import InvalidAnswers, Problem
+from wizard.secret import Secret
+from wizard.write.configtoml import ClusterAccess, merge_config
+from wizard.write.daemon import merge_daemon_json
 
 FUZZ = settings(
     max_examples=150,
@@ -273,3 +277,70 @@ def test_answers_file_text_raises_only_invalid_answers(text, tmp_path):
         assert exc.problems
     else:
         V.validate_answers(answers)
+
+
+json_values = st.recursive(
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), texts
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.one_of(texts, st.just("registry-mirrors")), inner, max_size=4
+        ),
+    ),
+    max_leaves=12,
+)
+
+
+@FUZZ
+@given(text=st.one_of(texts, json_values.map(json.dumps)), mirror=texts)
+def test_daemon_json_merge_raises_only_invalid_answers(text, mirror):
+    try:
+        merged = merge_daemon_json(text, mirror)
+    except InvalidAnswers as exc:
+        assert exc.problems
+    else:
+        assert json.loads(merged)["registry-mirrors"]
+
+
+def merge_answers() -> Answers:
+    answers = Answers()
+    answers.registration.url = "https://gitlab.example.com"
+    answers.registration.token = Secret("glrt-FAKEtoken0123456789ab")
+    answers.registration.name = "fuzz-runner"
+    answers.cache.bucket = "gitlab-cache-bucket"
+    answers.cache.region = "cn-hangzhou"
+    return answers
+
+
+TOP_KEYS = st.sampled_from(["concurrent", "check_interval", "runners", "log_level"])
+
+
+@FUZZ
+@given(
+    text=texts,
+    runners=st.lists(st.dictionaries(RUNNER_KEYS, runner_like, max_size=6), max_size=3),
+    top=st.dictionaries(TOP_KEYS, runner_like, max_size=3),
+    mode=st.sampled_from(["new", "edit"]),
+)
+# Found by this test: an inline empty array gave a merged text that no longer
+# parsed, and a [runners] table or a string crashed the merge.
+@example(text="runners = []\n", runners=[], top={}, mode="new")
+@example(text="[runners]\nname = 'x'\n", runners=[], top={}, mode="new")
+@example(text='runners = "none"\n', runners=[], top={}, mode="new")
+def test_config_merge_raises_only_invalid_answers(text, runners, top, mode):
+    """Arbitrary text, then valid TOML of wrong shapes: merged or refused."""
+    answers = merge_answers()
+    answers.target.mode = mode
+    answers.target.runner = "fuzz-runner" if mode == "edit" else ""
+    doc = dict(top)
+    if runners:
+        doc["runners"] = [dict(r, name="fuzz-runner") for r in runners]
+    for candidate in (text, tomlkit.dumps(doc)):
+        try:
+            result = merge_config(candidate, answers, ClusterAccess())
+        except InvalidAnswers as exc:
+            assert exc.problems
+        else:
+            tomlkit.parse(result.text)

@@ -12,7 +12,7 @@ from textual.widgets import Input, Static
 from screens.app import create_app
 from screens.base import DEBOUNCE, StepScreen
 from screens.marks import ascii_only
-from screens.testing import choose, paste_into, toggle_to, type_into
+from screens.testing import choose, focus, paste_into, toggle_to, type_into
 from screens.widgets import CheckPanel, Field
 from wizard.model import STEPS, Answers
 from wizard.options import Options
@@ -420,3 +420,101 @@ async def test_a_host_set_up_before_can_start_afresh(workdir):
         await pilot.pause()
         assert app.screen.STEP == "target"
         assert app.answers.registration.url == ""
+
+
+async def done_after_write(pilot) -> str:
+    """Press Ctrl+N on the review and wait for the final screen's text."""
+    from screens.done import DoneScreen
+
+    await pilot.press("ctrl+n")
+    for _ in range(100):
+        if isinstance(pilot.app.screen, DoneScreen):
+            return str(pilot.app.screen.query_one("#result").content)
+        await pilot.pause(0.05)
+    raise AssertionError("the files were not written")
+
+
+async def test_review_lists_masked_diffs_then_writes_only_changes(answers_file):
+    """Review: every file with a masked diff; a second write touches nothing."""
+    from textual.widgets import Collapsible
+
+    from wizard.answers import load_answers
+
+    answers = load_answers(answers_file())
+    secrets = (
+        answers.cache.access_key_secret.reveal(),
+        answers.registration.runner_token.reveal(),
+    )
+    app = app_at("review", answers)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        summary = str(app.screen.query_one("#plan-summary", Static).content)
+        assert "config.toml (0600, holds secrets)" in summary
+        assert "new  " in summary and "changed  " in summary
+        diffs = list(app.screen.query(Collapsible))
+        assert len(diffs) == len(app.screen.plan.artifacts)
+        shown = "".join(str(s.content) for d in diffs for s in d.query(Static))
+        assert "+    [runners.kubernetes.pod_annotations]" in shown
+        assert not any(secret in shown for secret in secrets)
+        await pilot.press("ctrl+g", "end", "enter")  # the review again, by keyboard
+        done = await done_after_write(pilot)
+        assert "file(s) written" in done and "kubectl apply -f" in done
+
+    config = Path(answers.target.config)
+    before = config.stat().st_mtime_ns
+    app = app_at("review", load_answers(answers_file()))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        summary = str(app.screen.query_one("#plan-summary", Static).content)
+        assert " changed  " not in summary and " new  " not in summary
+        done = await done_after_write(pilot)
+        assert "0 file(s) written" in done and "already up to date" in done
+    assert config.stat().st_mtime_ns == before
+
+
+async def test_review_with_errors_writes_nothing():
+    """Errors anywhere: the review says so and Write stays off."""
+    app = app_at("review")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen.check_action("next", ()) is None
+        assert "Nothing can be written" in str(
+            app.screen.query_one("#plan-summary", Static).content
+        )
+        await pilot.press("ctrl+n")
+        assert app.screen.STEP == "review"
+
+
+async def test_lint_fixes_apply_only_when_ticked(tmp_path):
+    """Case 05: problems listed with lines; a ticked fix is applied, nothing else."""
+    from wizard.lint import lint_config
+
+    config = tmp_path / "config.toml"
+    original = (CASES / "05-wrong-value-types.toml").read_text()
+    config.write_text(original)
+    app = app_at("target")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-target-config", str(config))
+        findings = str(app.screen.query_one("#lint-findings", Static).content)
+        assert "config.toml:16:5" in findings and "cpu_request" in findings
+        assert "unit cannot be guessed" in findings
+
+        await focus(pilot, "lint-apply")
+        await pilot.press("enter")
+        assert config.read_text() == original  # nothing ticked, nothing written
+
+        await focus(pilot, "lint-fixes")
+        await pilot.press("home", "down", "space")  # the cpu_request fix
+        await focus(pilot, "lint-apply")
+        await pilot.press("enter")
+        result = str(app.screen.query_one("#lint-result", Static).content)
+        assert result.startswith("Applied 1 fix(es)")
+
+    fixed = config.read_text()
+    changed = [
+        (a, b)
+        for a, b in zip(original.splitlines(), fixed.splitlines(), strict=True)
+        if a != b
+    ]
+    assert changed == [("    cpu_request = 1", '    cpu_request = "1"')]
+    assert len(lint_config(fixed)) == len(lint_config(original)) - 1

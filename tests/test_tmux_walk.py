@@ -281,3 +281,22 @@ def test_walk_the_whole_wizard(tmp_path, size, resize_to, env):
         rc, tty_same = pane.wait_exit()
         assert (rc, tty_same) == (0, True)
         pane.assert_clean()
+
+
+def test_choice_states_are_readable_without_colour(tmp_path):
+    """Under NO_COLOR on a 16-colour terminal, the chosen option of a choice
+    looks different from the others in the text itself, not only in colour."""
+    setup = Setup(tmp_path)
+    with Tmux(tmp_path, 100, 30) as pane:
+        env = setup.env(TERM="linux", NO_COLOR="1", LANG="C.UTF-8")
+        pane.start(setup.argv(), env=env)
+        shot = pane.wait_for(step_title(1), "Add a new", "Edit an existing")
+        lines = shot.splitlines()
+        chosen = next(ln for ln in lines if "Add a new" in ln)  # mode = "new"
+        other = next(ln for ln in lines if "Edit an existing" in ln)
+
+        def marker(line: str, label: str) -> str:
+            """The few cells drawn just before the option's label."""
+            return line[max(0, line.index(label) - 5) : line.index(label)]
+
+        assert marker(chosen, "Add a new") != marker(other, "Edit an existing"), shot
