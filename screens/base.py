@@ -80,7 +80,6 @@ class StepScreen(Screen):
     StepScreen #summary.-warning { color: $text-warning; }
     StepScreen #help { display: none; border: round $primary; padding: 0 1; }
     StepScreen #help.-shown { display: block; }
-    StepScreen .note { color: $text-muted; margin-bottom: 1; }
     StepScreen .preview { margin-bottom: 1; }
     """
 
@@ -92,9 +91,8 @@ class StepScreen(Screen):
         self.check_workers: dict[str, Worker] = {}
         self.summary_shown: tuple[str, str] = ("", "")
         self.blocked: bool | None = None  # Next was off at the last footer refresh
-        self.stale_checks: set[str] = (
-            set()
-        )  # checks whose answers changed since they ran
+        # Checks whose answers changed since they last ran.
+        self.stale_checks: set[str] = set()
 
     @property
     def wizard(self) -> WizardApp:
@@ -168,6 +166,10 @@ class StepScreen(Screen):
         self.revalidate()
         self.checks_changed(spec.path)
 
+    def field_shown(self, spec: F.FieldSpec) -> bool:
+        """Whether a field applies now; a step may also ask the app (offline…)."""
+        return spec.show_if(self.wizard.answers) if spec.show_if else True
+
     def answer_changed(self, path: str) -> None:
         """Hook: a step reacts to one of its answers changing (e.g. new choices)."""
 
@@ -179,12 +181,11 @@ class StepScreen(Screen):
 
     def revalidate(self) -> None:
         """Validate this step, show each problem beside its field, refresh the rest."""
-        answers = self.wizard.answers
         self.problems = self.wizard.problems_of(self.STEP)
         placed: set[int] = set()
         for field in self.query(Field):
             spec = field.spec
-            shown = spec.show_if(answers) if spec.show_if else True
+            shown = self.field_shown(spec)
             if field.display != shown:
                 field.display = shown
             mine = [
@@ -314,16 +315,15 @@ class StepScreen(Screen):
         snapshot = copy.deepcopy(self.wizard.answers)
         timeouts = self.wizard.timeouts
         for check in self.checks:
-            if check.on_confirm_only and not confirm:
-                if check.name not in self.check_workers:
-                    panel.update_row(
-                        check.name,
-                        check.label,
-                        NOT_CHECKED,
-                        "has a side effect: press Ctrl+R to run it",
-                    )
-                continue
             if only is not None and check.name not in only:
+                continue  # its answers did not change: its result still holds
+            if check.on_confirm_only and not confirm:
+                panel.update_row(
+                    check.name,
+                    check.label,
+                    NOT_CHECKED,
+                    "has a side effect: press Ctrl+R to run it",
+                )
                 continue
             panel.update_row(check.name, check.label, RUNNING, "")
             self.check_workers[check.name] = self.run_worker(
@@ -367,8 +367,12 @@ class StepScreen(Screen):
         result: CheckResult = worker.result
         self.wizard.results[name] = (check, result)
         panel.update_row(name, check.label, result.status, result.message)
+        self.check_done(check, result)
         if result.facts:
             self.wizard.absorb_facts(result.facts)
+
+    def check_done(self, check: Check, result: CheckResult) -> None:
+        """Hook: a step reacts to one of its check results (offers a fix, say)."""
 
 
 def _runner(check: Check, answers, timeouts):

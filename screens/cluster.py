@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Button, Static
+from textual.worker import Worker, WorkerState
 
 from screens import fields as F
 from screens.base import StepScreen
 from screens.widgets import Field, set_text
-from wizard.model import CLUSTER_KIND_LABELS, CLUSTER_KINDS
+from wizard.checks import Check, CheckResult, Timeouts
+from wizard.model import CLUSTER_KIND_LABELS, CLUSTER_KINDS, Answers
 
 HELP = (
     "Paste the kubeconfig from the cluster's connection information (or give the "
@@ -70,6 +73,17 @@ FIELDS = (
 )
 
 
+def make_namespace(answers: Answers, timeouts: Timeouts) -> str:
+    """Create the job namespace (in a worker); one line saying what happened."""
+    from wizard.checks.cluster import create_namespace
+    from wizard.checks.common import CheckFailed
+
+    try:
+        return create_namespace(answers, timeouts)
+    except CheckFailed as exc:
+        return f"Not created: {exc.message}"
+
+
 class ClusterScreen(StepScreen):
     """Kubeconfig, context, namespace and cluster kind."""
 
@@ -79,8 +93,40 @@ class ClusterScreen(StepScreen):
 
     def extra(self) -> Iterable[Widget]:
         yield Static("", id="kubeconfig-summary", classes="preview", markup=False)
+        yield Button("", id="create-namespace", compact=True)
+        yield Static("", id="namespace-note", markup=False)
+
+    def check_done(self, check: Check, result: CheckResult) -> None:
+        missing = bool(result.facts.get("namespace_missing"))
+        if check.name.endswith("namespace") or missing:
+            button = self.query_one("#create-namespace", Button)
+            button.label = f"Create namespace {self.wizard.answers.cluster.namespace}"
+            button.display = missing
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id != "create-namespace":
+            return
+        event.stop()
+        event.button.display = False
+        answers, timeouts = copy.deepcopy(self.wizard.answers), self.wizard.timeouts
+        set_text(self.query_one("#namespace-note", Static), "Creating the namespace...")
+        self.run_worker(
+            lambda: make_namespace(answers, timeouts),
+            name="create-namespace",
+            group="create-namespace",
+            thread=True,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "create-namespace":
+            super().on_worker_state_changed(event)
+            return
+        if event.state == WorkerState.SUCCESS:
+            set_text(self.query_one("#namespace-note", Static), event.worker.result)
+            self.checks_changed("cluster.namespace")
 
     def on_mount(self) -> None:
+        self.query_one("#create-namespace").display = False
         self.offer_contexts()
         super().on_mount()
 

@@ -33,7 +33,6 @@ FIELDS = (
         "Apply the manifests to the cluster after writing",
         "A server-side dry run first, then server-side apply; off: apply them by hand.",
         kind=F.BOOL,
-        show_if=lambda a: False,  # shown only online, see ReviewScreen.on_mount
     ),
 )
 
@@ -60,6 +59,12 @@ class ReviewScreen(StepScreen):
         super().__init__()
         self.plan: Any = None
         self.writing = False
+
+    def field_shown(self, spec: F.FieldSpec) -> bool:
+        # Applying needs the cluster: offline, the manifests are applied by hand.
+        if spec.path == "review.apply":
+            return not self.wizard.offline
+        return super().field_shown(spec)
 
     def extra(self) -> Iterable[Widget]:
         yield Static("", id="plan-summary", markup=False)

@@ -178,27 +178,21 @@ def run_guarded(app: App[Any], *, grace: float = CLEAN_EXIT_GRACE) -> Any:
     """
     guard = TerminalGuard()
     guard.save()
+    loop = asyncio.new_event_loop()
+    loop.set_default_executor(DaemonExecutor())
 
     def on_signal(signum: int, _frame: object) -> None:
         code = 128 + signum
-        if guard.signalled is not None:
-            # Asked twice: stop waiting for the clean path.
+        if guard.signalled is not None or not loop.is_running():
+            # Asked twice, or outside the app's loop (starting or already
+            # ending): there is no clean path left to wait for.
             _hard_exit(guard, code)
         guard.signalled = signum
         log.info("signal %s: closing the wizard", signal.Signals(signum).name)
         _start_watchdog(guard, grace, code)
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            # Outside the app's loop (starting or already ending): no clean
-            # path to ask for.
-            _hard_exit(guard, code)
         loop.call_soon_threadsafe(app.exit, None, code)
 
     previous = {s: signal.signal(s, on_signal) for s in STOP_SIGNALS}
-    sys.setswitchinterval(float(os.environ.get("E_SWITCH", "0.005")))
-    loop = asyncio.new_event_loop()
-    loop.set_default_executor(DaemonExecutor())
     guard.active = True
     try:
         # App.run returns after Textual's own restore; it raises only when the

@@ -13,6 +13,7 @@ from screens.app import create_app
 from screens.base import DEBOUNCE
 from screens.testing import type_into
 from screens.widgets import CheckPanel
+from wizard.checks import Timeouts
 from wizard.model import Answers
 from wizard.options import Options
 
@@ -22,11 +23,11 @@ pytestmark = pytest.mark.usefixtures("loopback_only")
 GLRT = "glrt-t3stRunnerToken4567890xyz"  # a token the local GitLab knows
 
 
-def online_app(tmp_path) -> object:
+def online_app(tmp_path, timeouts: Timeouts = FAST) -> object:
     answers = Answers()
     # The verify check keeps the runner's system id beside config.toml.
     answers.target.config = str(tmp_path / "config.toml")
-    options = Options(offline=False, screen="registration", timeouts=FAST)
+    options = Options(offline=False, screen="registration", timeouts=timeouts)
     return create_app(answers, options)
 
 
@@ -95,7 +96,9 @@ async def test_a_stale_result_never_replaces_a_newer_one(gitlab, tmp_path):
 
 async def test_leaving_the_screen_drops_running_checks(tmp_path):
     """A hanging check does not hold the screen; its late result lands nowhere."""
-    app = online_app(tmp_path)
+    # A check that hangs for 4 s: moving on must take far less than that.
+    slow = Timeouts(connect=4.0, total=4.0)
+    app = online_app(tmp_path, slow)
     with HangServer() as hang:
         async with app.run_test(size=(80, 24)) as pilot:
             await type_into(pilot, "f-registration-url", hang.url)
@@ -104,6 +107,49 @@ async def test_leaving_the_screen_drops_running_checks(tmp_path):
             await pilot.press("ctrl+g", "down", "enter")
             await pilot.pause()
             assert app.screen.STEP == "cluster"
-            assert time.monotonic() - started < 1.0
-            await pilot.pause(FAST.total + 0.5)
+            assert time.monotonic() - started < slow.total / 2
+            await pilot.pause(slow.total + 0.5)
             assert "gitlab.api" not in app.results
+
+
+async def test_missing_namespace_is_offered_and_created(kube, pki, tmp_path):
+    """The cluster screen offers to create a missing namespace, then checks it again."""
+    from servers.answers import cert_kubeconfig
+
+    from screens.testing import focus, paste_into
+
+    answers = Answers()
+    answers.target.config = str(tmp_path / "config.toml")
+    options = Options(offline=False, screen="cluster", timeouts=FAST)
+    app = create_app(answers, options)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await paste_into(pilot, "f-cluster-kubeconfig", cert_kubeconfig(pki, kube))
+        await type_into(pilot, "f-cluster-namespace", "gitlab-jobs")
+        await wait_for(pilot, lambda: "cluster.namespace" in app.results, timeout=15)
+        assert app.results["cluster.namespace"][1].status == "error"
+        button = app.screen.query_one("#create-namespace")
+        assert button.display and "gitlab-jobs" in str(button.label)
+
+        del app.results["cluster.namespace"]
+        await focus(pilot, "create-namespace")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "gitlab-jobs" in kube.app.namespaces, timeout=15)
+        await wait_for(pilot, lambda: "cluster.namespace" in app.results, timeout=15)
+        assert app.results["cluster.namespace"][1].status == "ok"
+        assert not button.display
+
+
+async def test_apply_is_offered_only_online(tmp_path):
+    """The review's "apply the manifests" choice needs the cluster: hidden offline."""
+    from screens.widgets import Field
+
+    for offline in (False, True):
+        answers = Answers()
+        answers.target.config = str(tmp_path / "config.toml")
+        app = create_app(answers, Options(offline=offline, screen="review"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            field = next(
+                f for f in app.screen.query(Field) if f.spec.path == "review.apply"
+            )
+            assert field.display is (not offline)
