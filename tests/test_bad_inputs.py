@@ -637,13 +637,13 @@ FILE_TABLE = [
         "config-runners-single-table",
         file_contents("config", 'concurrent = 2\n[runners]\nname = "old"\n'),
         "config.toml",
-        "expected an array of tables",
+        "gitlab-runner wants [[runners]] tables",
     ),
     Bad(
         "config-runners-string",
         file_contents("config", 'runners = "none"\n'),
         "config.toml",
-        "expected an array of tables",
+        "gitlab-runner wants [[runners]] tables",
     ),
     Bad(
         "daemon-json-broken",

@@ -128,12 +128,37 @@ def parse_config(text: str, name: str = "config.toml") -> tomlkit.TOMLDocument:
     from wizard.lint import parse_problem
 
     try:
-        return tomlkit.parse(text)
+        doc = tomlkit.parse(text)
     except ParseError as exc:
         problem = parse_problem(text, exc, name)
         raise ConfigError(
             [Problem(problem.field, f"{problem.message}; nothing was changed")]
         ) from None
+    _check_runners_shape(doc, text, name)
+    return doc
+
+
+def _check_runners_shape(doc: tomlkit.TOMLDocument, text: str, name: str) -> None:
+    """`runners` must be [[runners]] tables for the wizard to edit one in place."""
+    runners = doc.get("runners")
+    if runners is None or isinstance(runners, AoT):
+        return
+    if isinstance(runners, list) and not runners:
+        # An empty inline array holds no runner, so [[runners]] tables can
+        # replace it without losing anything.
+        del doc["runners"]
+        return
+    match = re.search(r"^[ \t]*(\[runners\]|runners[ \t]*=)", text, re.MULTILINE)
+    line = text.count("\n", 0, match.start()) + 1 if match else 1
+    raise ConfigError(
+        [
+            Problem(
+                f"{name}:{line}:1",
+                f"runners is {_kind(runners)}, but gitlab-runner wants [[runners]] "
+                "tables (one per runner); rewrite it that way; nothing was changed",
+            )
+        ]
+    )
 
 
 def _kind(value) -> str:
