@@ -15,7 +15,7 @@ from textual.worker import Worker, WorkerState
 from screens import fields as F
 from screens.base import StepScreen
 from screens.marks import ERROR, mark
-from wizard.problems import Problem
+from wizard.problems import InvalidAnswers, Problem
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,6 @@ class ReviewScreen(StepScreen):
 
     def extra(self) -> Iterable[Widget]:
         yield Static("", id="plan-summary", markup=False)
-        yield Static("", id="files", classes="preview", markup=False)
         yield Button("Write files", id="write", variant="primary")
 
     def on_mount(self) -> None:
@@ -80,22 +79,28 @@ class ReviewScreen(StepScreen):
         for old in self.query(Collapsible):
             old.remove()
         summary = self.query_one("#plan-summary", Static)
+        button = self.query_one("#write", Button)
         self.plan = None
+        button.disabled = True
+        self.refresh_bindings()
         if self.has_errors:
             summary.update(
                 "Nothing can be written until the errors above are fixed; "
                 "jump to their step with Ctrl+G."
             )
-            self.query_one("#files", Static).update("")
-            self.refresh_bindings()
             return
         try:
             self.plan = plan_for(self.wizard)
-        except Exception as exc:  # noqa: BLE001 - shown, and the write stays off
-            # A domain error message names the field and never holds a secret.
+        except InvalidAnswers as exc:
+            # Found only while merging (the runner entry is not in config.toml…).
+            summary.update(
+                f"Nothing can be written yet:\n{problems_text(exc.problems)}"
+            )
+            return
+        except (OSError, ValueError) as exc:
+            # A file that cannot be read or parsed: its message names it.
             log.info("no plan: %s", type(exc).__name__)
             summary.update(f"{mark(ERROR)} cannot prepare the files: {exc}")
-            self.refresh_bindings()
             return
         from wizard.write.files import diff_artifacts
 
@@ -107,11 +112,11 @@ class ReviewScreen(StepScreen):
             lines.append(f"{STATUS_WORDS.get(d.status, d.status):>9}  {d.path}{extra}")
             if d.label:
                 lines.append(f"           {d.label}")
-        for warning in getattr(self.plan, "warnings", ()):
+        for warning in self.plan.warnings:
             lines.append(f"{mark('warning')} {warning}")
+        lines += [f"Note: {note}" for note in self.plan.notes]
         summary.update("\n".join(lines))
-        self.query_one("#files", Static).update("")
-        button = self.query_one("#write", Button)
+        button.disabled = False
         self.mount_all(
             (
                 Collapsible(

@@ -63,9 +63,6 @@ class Field(Vertical):
         if self.spec.kind != F.BOOL:  # a checkbox carries its own label
             yield Static(self.spec.label, classes="label", markup=False)
         yield self._control()
-        if self.spec.kind == F.RADIO:
-            # The pressed button differs only by colour: say it in words too.
-            yield Static(self.chosen_text(self.initial), classes="chosen", markup=False)
         if self.spec.kind == F.MULTILINE_SECRET:
             # Pasted credentials are shown only while being edited.
             yield Button(
@@ -78,9 +75,16 @@ class Field(Vertical):
         """A checkbox label that states its value in words, not only by colour."""
         return Content(f"{self.spec.label}: {'yes' if value else 'no'}")
 
-    def chosen_text(self, value: object) -> str:
-        words = dict(self.choices).get(str(value), "nothing yet")
-        return f"Chosen: {words}"
+    @staticmethod
+    def radio_label(words: str, chosen: bool) -> Content:
+        """An option's label marked when chosen: the button differs only by colour."""
+        return Content(f"{mark('ok') if chosen else ' '} {words}")
+
+    def mark_chosen(self, chosen: object) -> None:
+        for (choice, words), button in zip(
+            self.choices, self.query(RadioButton), strict=False
+        ):
+            button.label = self.radio_label(words, choice == chosen)
 
     def on_mount(self) -> None:
         if self.spec.kind == F.MULTILINE_SECRET:
@@ -132,7 +136,7 @@ class Field(Vertical):
             )
         if spec.kind == F.RADIO:
             buttons = [
-                RadioButton(Content(words), value=(choice == value))
+                RadioButton(self.radio_label(words, choice == value), choice == value)
                 for choice, words in self.choices
             ]
             return RadioSet(*buttons, id=wid)
@@ -183,6 +187,7 @@ class Field(Vertical):
                 self.choices, control.query(RadioButton), strict=False
             ):
                 button.value = choice == shown
+            self.mark_chosen(shown)
 
     def set_choices(self, choices: tuple[tuple[str, str], ...], value: str) -> None:
         """Offer new choices in a Select and show `value` if it is one of them."""
@@ -218,7 +223,7 @@ class Field(Vertical):
         event.stop()
         if 0 <= event.index < len(self.choices):
             choice = self.choices[event.index][0]
-            set_text(self.query_one(".chosen", Static), self.chosen_text(choice))
+            self.mark_chosen(choice)
             self._edited(choice)
 
 

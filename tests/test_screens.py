@@ -518,3 +518,22 @@ async def test_lint_fixes_apply_only_when_ticked(tmp_path):
     ]
     assert changed == [("    cpu_request = 1", '    cpu_request = "1"')]
     assert len(lint_config(fixed)) == len(lint_config(original)) - 1
+
+
+async def test_review_names_a_runner_missing_from_config(answers_file):
+    """An entry to edit that config.toml lacks: named on the review, nothing written."""
+    from wizard.answers import load_answers
+
+    answers = load_answers(answers_file({"target.runner": "nope"}))
+    before = Path(answers.target.config).read_bytes()
+    app = app_at("review", answers)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        summary = str(app.screen.query_one("#plan-summary", Static).content)
+        assert "Nothing can be written yet" in summary
+        assert "no runner named 'nope'" in summary and "gitlab-k8s" in summary
+        assert app.screen.check_action("next", ()) is None
+        assert app.screen.query_one("#write").disabled
+        await pilot.press("ctrl+n")
+        assert app.screen.STEP == "review"
+    assert Path(answers.target.config).read_bytes() == before
