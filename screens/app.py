@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 from typing import Any, ClassVar
@@ -35,30 +36,29 @@ FACT_PATHS: dict[str, tuple[str, ...]] = {
 _FILL_UNLESS_TOUCHED = {"cluster.kind"}
 
 
+# Each step's screen class, in the module of the same name.
+SCREEN_CLASS_NAMES = {
+    "target": "TargetScreen",
+    "registration": "RegistrationScreen",
+    "cluster": "ClusterScreen",
+    "cache": "CacheScreen",
+    "images": "ImagesScreen",
+    "spot": "SpotScreen",
+    "resources": "ResourcesScreen",
+    "networking": "NetworkingScreen",
+    "review": "ReviewScreen",
+}
+
+
+def screen_class(step: str) -> type[StepScreen]:
+    """One step's screen class, imported when first needed (start-up stays short)."""
+    module = importlib.import_module(f"screens.{step}")
+    return getattr(module, SCREEN_CLASS_NAMES[step])
+
+
 def screen_classes() -> dict[str, type[StepScreen]]:
     """Each step's screen class, by step name."""
-    from screens.cache import CacheScreen
-    from screens.cluster import ClusterScreen
-    from screens.images import ImagesScreen
-    from screens.networking import NetworkingScreen
-    from screens.registration import RegistrationScreen
-    from screens.resources import ResourcesScreen
-    from screens.review import ReviewScreen
-    from screens.spot import SpotScreen
-    from screens.target import TargetScreen
-
-    classes = (
-        TargetScreen,
-        RegistrationScreen,
-        ClusterScreen,
-        CacheScreen,
-        ImagesScreen,
-        SpotScreen,
-        ResourcesScreen,
-        NetworkingScreen,
-        ReviewScreen,
-    )
-    return {cls.STEP: cls for cls in classes}
+    return {step: screen_class(step) for step in STEPS}
 
 
 class WizardApp(App[int]):
@@ -93,17 +93,16 @@ class WizardApp(App[int]):
         # The latest result of each live check, by check name, for the write.
         self.results: dict[str, tuple[Check, CheckResult]] = {}
         self.written: list[str] = []  # paths written by the review step
-        self.screens_by_step = screen_classes()
 
     def on_mount(self) -> None:
-        if self.start_screen not in self.screens_by_step:
+        if self.start_screen not in SCREEN_CLASS_NAMES:
             log.warning(
                 "unknown screen %r; starting at the first step", self.start_screen
             )
             self.start_screen = STEPS[0]
         if self.may_offer_resume and self.offer_resume():
             return
-        self.push_screen(self.screens_by_step[self.start_screen]())
+        self.push_screen(screen_class(self.start_screen)())
 
     def paths(self) -> tuple[Path, Path]:
         """config.toml and the artifacts folder, as the answers and flags name them."""
@@ -148,11 +147,11 @@ class WizardApp(App[int]):
             else:
                 self.answers = loaded.answers
                 self.visited.update(s for s in STEPS if s != "review")
-        self.push_screen(self.screens_by_step[choice.step]())
+        self.push_screen(screen_class(choice.step)())
 
     def goto(self, step: str) -> None:
         """Show a step's screen; its answers live in the model, so nothing is lost."""
-        self.switch_screen(self.screens_by_step[step]())
+        self.switch_screen(screen_class(step)())
 
     # Validation and step states -------------------------------------------
 

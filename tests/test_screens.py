@@ -537,3 +537,61 @@ async def test_review_names_a_runner_missing_from_config(answers_file):
         await pilot.press("ctrl+n")
         assert app.screen.STEP == "review"
     assert Path(answers.target.config).read_bytes() == before
+
+
+async def runner_cleared(pilot):
+    await choose(pilot, "f-target-mode", "edit")
+    await type_into(pilot, "f-target-runner", "")
+
+
+async def eip_on_acs(pilot):
+    await choose(pilot, "f-networking-egress", "eip")
+
+
+async def bad_namespace(pilot):
+    await type_into(pilot, "f-cluster-namespace", "Not_A_Label")
+
+
+async def bad_protection(pilot):
+    await choose(pilot, "f-spot-strategy", "market")
+    await type_into(pilot, "f-spot-protection-hours", "3")
+
+
+@pytest.mark.parametrize(
+    ("step", "kind", "enter", "path"),
+    [
+        ("target", "ask", runner_cleared, "target.runner"),
+        ("cluster", "ask", bad_namespace, "cluster.namespace"),
+        ("spot", "ask", bad_protection, "spot.protection_hours"),
+        ("networking", "acs", eip_on_acs, "networking.egress"),
+    ],
+    ids=["target", "cluster", "spot", "networking"],
+)
+async def test_each_step_shows_its_error_beside_the_field(step, kind, enter, path):
+    """A bad answer entered by keyboard: its error under its field, Next dimmed."""
+    answers = Answers()
+    answers.cluster.kind = kind
+    app = app_at(step, answers)
+    async with app.run_test(size=SIZE) as pilot:
+        await enter(pilot)
+        assert problem_text(app, path).startswith(("✗ error:", "x error:"))
+        assert app.screen.check_action("next", ()) is None
+        await pilot.press("ctrl+n")
+        assert step == app.screen.STEP
+        assert app.states[step] == "error"
+
+
+async def test_ascii_marks_on_screen_under_lang_c(monkeypatch):
+    """With LANG=C the step list and the problems use ASCII marks only."""
+    monkeypatch.setenv("LANG", "C")
+    monkeypatch.setenv("LC_CTYPE", "C.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    app = app_at("registration")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-registration-url", "gitlab.example.com")
+        assert problem_text(app, "registration.url").startswith("x error:")
+        steps = app.screen.query_one("#steps")
+        assert str(steps.get_option("registration").prompt) == ">x Registration"
+        assert str(steps.get_option("cluster").prompt) == " - Cluster"
+        assert "step 2 of 9" in str(app.screen.query_one("#title", Static).content)
+        assert "·" not in str(app.screen.query_one("#title", Static).content)

@@ -7,6 +7,7 @@ inline is never written back: only `{ env = … }` / `{ file = … }` references
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import datetime as dt
 import difflib
@@ -19,7 +20,7 @@ import tomlkit
 from wizard import model
 from wizard.model import SECTIONS, Answers
 from wizard.problems import InvalidAnswers, Problem
-from wizard.secret import Secret, SecretSourceError
+from wizard.secret import Secret, SecretSourceError, read_secret_file
 
 _TYPE_NAMES = {
     str: "a string",
@@ -123,11 +124,23 @@ def _convert(path: str, raw: object, hint, base: Path | None, problems: list[Pro
     raise TypeError(f"no converter for {hint!r}")
 
 
+# Keys that say the same thing two ways: giving one in a file overlaid on
+# earlier answers drops the other, or both would be set.
+_EITHER_OR = {
+    ("cluster", "kubeconfig"): "kubeconfig_path",
+    ("cluster", "kubeconfig_path"): "kubeconfig",
+}
+
+
 def answers_from_data(
-    data: dict, *, base: Path | None = None
+    data: dict, *, base: Path | None = None, start: Answers | None = None
 ) -> tuple[Answers, list[Problem]]:
-    """Build Answers from parsed TOML; every structural problem, none raised."""
-    answers = Answers()
+    """Build Answers from parsed TOML; every structural problem, none raised.
+
+    With `start` (the answers an earlier run left), only the keys `data`
+    gives are changed and every other answer is kept.
+    """
+    answers = copy.deepcopy(start) if start is not None else Answers()
     problems: list[Problem] = []
     for section, table in data.items():
         if section not in SECTIONS:
@@ -148,23 +161,61 @@ def answers_from_data(
             value = _convert(path, raw, types[key], base, problems)
             if value is not None:
                 setattr(target, key, value)
+                other = _EITHER_OR.get((section, key))
+                if start is not None and other and other not in table:
+                    setattr(target, other, getattr(getattr(Answers(), section), other))
     return answers, problems
 
 
-def read_answers(path: str | Path) -> tuple[Answers, list[Problem]]:
-    """Read an answers file without validating values: structure problems only."""
+def answers_data(path: str | Path) -> dict:
+    """The parsed TOML of an answers file; InvalidAnswers naming the file if unreadable."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidAnswers(
-            [Problem(str(path), f"cannot read: {exc.strerror or exc}")]
-        ) from None
+        # The same limits as a secret file: regular, UTF-8, at most 1 MiB;
+        # a byte-order mark some editors add is dropped.
+        text = read_secret_file(path)
+    except SecretSourceError as exc:
+        raise InvalidAnswers([Problem(str(path), str(exc))]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidAnswers([Problem(str(path), f"not valid TOML: {exc}")]) from None
-    return answers_from_data(data, base=path.parent)
+    except RecursionError:
+        raise InvalidAnswers(
+            [Problem(str(path), "not valid TOML: arrays or tables nested too deeply")]
+        ) from None
+    return data
+
+
+def read_answers(
+    path: str | Path, *, start: Answers | None = None
+) -> tuple[Answers, list[Problem]]:
+    """Read an answers file without validating values: structure problems only.
+
+    With `start`, the file is overlaid on those answers (see answers_from_data).
+    """
+    path = Path(path)
+    data = answers_data(path)
+    return answers_from_data(data, base=path.parent, start=start)
+
+
+def changed_answers(before: Answers, after: Answers) -> list[str]:
+    """One line per earlier answer the overlay changed or removed, secrets masked."""
+    lines = []
+    for section in SECTIONS:
+        old, new = getattr(before, section), getattr(after, section)
+        for f in dataclasses.fields(old):
+            was, now = getattr(old, f.name), getattr(new, f.name)
+            if was in (None, "", []) or was == now:
+                continue
+            where = f"{section}.{f.name}"
+            if isinstance(was, Secret) or isinstance(now, Secret):
+                lines.append(f"{where}: the earlier value was replaced")
+            elif now in (None, "", []):
+                lines.append(f"{where}: {was!r} was removed")
+            else:
+                lines.append(f"{where}: changed from {was!r} to {now!r}")
+    return lines
 
 
 def load_answers(path: str | Path) -> Answers:

@@ -128,14 +128,14 @@ def _apply_flags(answers: Answers, options: Options) -> None:
 
 def run_answers(options: Options) -> int:
     """The non-interactive path: load, validate, check, plan, write, report."""
-    from wizard.answers import load_answers
+    from wizard.write.files import WriteRefusedError
     from wizard.write.plan import plan_for_options, write_plan
 
     try:
-        answers = load_answers(options.answers_path)
-        _apply_flags(answers, options)
+        answers, changed = _answers_for_run(options)
         # Flags can change the target, so the plan validates again.
         plan = plan_for_options(_planning_answers(answers, options), options)
+        plan.notes[:0] = changed
     except InvalidAnswers as exc:
         log.info("invalid answers: %d problem(s)", len(exc.problems))
         _print_problems(
@@ -152,6 +152,7 @@ def run_answers(options: Options) -> int:
         try:
             # The runner token obtained by the checks goes into config.toml.
             plan = plan_for_options(answers, options)
+            plan.notes[:0] = changed
         except InvalidAnswers as exc:
             _print_problems("nothing was written:", exc.problems)
             return EXIT_INVALID
@@ -161,6 +162,11 @@ def run_answers(options: Options) -> int:
     except InvalidAnswers as exc:
         _print_problems("nothing was written:", exc.problems)
         return EXIT_INVALID
+    except WriteRefusedError as exc:
+        print("nothing was written; fix this first:", file=sys.stderr)
+        for reason in exc.reasons:
+            print(f"  {reason}", file=sys.stderr)
+        return EXIT_WRITE_FAILED
     except (OSError, RuntimeError) as exc:
         log.error("write failed: %s", type(exc).__name__)
         print(f"error: writing failed: {exc}", file=sys.stderr)
@@ -188,6 +194,85 @@ def run_answers(options: Options) -> int:
     if not options.offline and answers.review.apply:
         return _apply_manifests(answers, options)
     return EXIT_OK
+
+
+def _answers_for_run(options: Options) -> tuple[Answers, list[str]]:
+    """The answers to apply and, when editing, what they change of the earlier ones.
+
+    Editing starts from what the earlier run wrote (config.toml entry,
+    manifests, state) and changes only the keys the answers file gives, so a
+    file answering one step keeps every other setting.
+    """
+    from wizard.answers import changed_answers, read_answers
+    from wizard.validate import validate_answers
+
+    answers, problems = read_answers(options.answers_path)
+    _apply_flags(answers, options)
+    changed: list[str] = []
+    target_ok = not any(
+        p.field.startswith("target.") and p.level == "error"
+        for p in validate_answers(answers)
+    )
+    if not problems and target_ok and answers.target.mode == "edit":
+        earlier = _earlier_answers(answers, _given_daemon_json(options.answers_path))
+        answers, problems = read_answers(options.answers_path, start=earlier)
+        _apply_flags(answers, options)
+        changed = changed_answers(earlier, answers)
+    # Values are validated even when the structure had problems, so one run
+    # lists every mistake in the file.
+    problems += [p for p in validate_answers(answers) if p.level == "error"]
+    if problems:
+        raise InvalidAnswers(problems)
+    return answers, changed
+
+
+def _given_daemon_json(path: str) -> Path | None:
+    """The daemon.json the answers file names, None when it names none."""
+    from wizard.answers import answers_data
+
+    data = answers_data(path)
+    images = data.get("images")
+    given = images.get("daemon_json") if isinstance(images, dict) else None
+    return Path(given) if isinstance(given, str) and given else None
+
+
+def _earlier_answers(answers: Answers, daemon: Path | None) -> Answers:
+    """What the entry to edit holds now; InvalidAnswers when it cannot be read."""
+    from wizard.lint import MalformedFileError
+    from wizard.paths import resolve_config_path, resolve_out_dir
+    from wizard.readback import ReadbackError, read_existing
+
+    t = answers.target
+    config = resolve_config_path(t.config)
+    if not config.is_file():
+        raise InvalidAnswers(
+            [
+                Problem(
+                    "target.config",
+                    f"{config} does not exist, so there is no runner entry to edit; "
+                    'use mode = "new", or point --config at the existing config.toml',
+                )
+            ]
+        )
+    try:
+        loaded = read_existing(
+            config,
+            resolve_out_dir(t.out_dir, config),
+            t.runner or None,
+            daemon_json=daemon,
+        )
+    except MalformedFileError as exc:
+        raise InvalidAnswers([exc.problem]) from None
+    except ReadbackError as exc:
+        raise InvalidAnswers([Problem("target.runner", str(exc))]) from None
+    except OSError as exc:
+        where = exc.filename or config
+        raise InvalidAnswers(
+            [Problem(str(where), f"cannot read it to edit: {exc.strerror or exc}")]
+        ) from None
+    for problem in loaded.problems:
+        log.warning("reading back: %s", problem)
+    return loaded.answers
 
 
 def _live_checks(answers: Answers, options: Options) -> int:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import yaml
+
+from wizard.secret import mask
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,25 @@ def _mark(mark) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}"
 
 
+# `key:` at the start of a YAML line, after any indentation and list dashes.
+_YAML_KEY = re.compile(r"""^(\s*(?:-\s+)*)((?:"[^"]*"|'[^']*'|[^\s:#"'][^:#]*?)\s*:)(\s|$)""")
+
+
+def masked_line(line: str) -> str:
+    """A kubeconfig line fit for a message: its key kept, any value masked.
+
+    Every value of a kubeconfig may be a credential (a token, key data, a
+    password), so none is shown, whatever its key.
+    """
+    m = _YAML_KEY.match(line)
+    if m is None:
+        lead = re.match(r"\s*(?:-\s+)*", line).group(0)
+        rest = line[len(lead) :]
+        return lead + (mask(rest.strip()) if rest.strip() else "")
+    rest = line[m.end(2) :]
+    return m.group(1) + m.group(2) + (" " + mask(rest.strip()) if rest.strip() else "")
+
+
 def _yaml_error(exc: yaml.YAMLError, text: str) -> KubeconfigError:
     problem_mark = getattr(exc, "problem_mark", None)
     context_mark = getattr(exc, "context_mark", None)
@@ -83,7 +105,8 @@ def _yaml_error(exc: yaml.YAMLError, text: str) -> KubeconfigError:
     message = f"not valid YAML at {_mark(problem_mark)}: {problem}"
     lines = text.splitlines()
     if problem_mark.line < len(lines) and lines[problem_mark.line].strip():
-        message += f" (that line is {lines[problem_mark.line].strip()!r})"
+        shown = masked_line(lines[problem_mark.line]).strip()
+        message += f" (that line is {shown!r})"
     if context_mark is not None and context:
         message += f", {context} at {_mark(context_mark)}"
     message += "; check the indentation of the lines between them"

@@ -555,6 +555,14 @@ def parse_daemon_json(text: str, filename: str) -> dict:
                 f"not valid JSON: {exc.msg}{hint}; fix it before the wizard adds a mirror",
             )
         ) from None
+    except RecursionError:
+        raise MalformedFileError(
+            Problem(
+                f"{filename}:1:1",
+                "nested too deeply to be a daemon.json; fix it before the wizard "
+                "adds a mirror",
+            )
+        ) from None
     if not isinstance(data, dict):
         raise MalformedFileError(
             Problem(f"{filename}:1:1", "must hold one JSON object { … }")

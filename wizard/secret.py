@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,14 +50,7 @@ class Secret:
             path = Path(str(raw["file"])).expanduser()
             if base is not None and not path.is_absolute():
                 path = base / path
-            try:
-                text = path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise SecretSourceError(
-                    f"cannot read {path}: {exc.strerror or exc}; check the path"
-                ) from None
-            # A trailing newline is an editor habit, never part of a token.
-            return cls(text.rstrip("\r\n"), f"file:{raw['file']}")
+            return cls(read_secret_file(path), f"file:{raw['file']}")
         raise SecretSourceError(
             'expected a string, { env = "NAME" } or { file = "PATH" }'
         )
@@ -67,6 +61,52 @@ class Secret:
         if kind in ("env", "file"):
             return {kind: ref}
         return self.value
+
+
+# A secret file is a token, a key or a kubeconfig: far below this.
+MAX_SECRET_FILE = 1024 * 1024
+
+
+def read_secret_file(path: Path) -> str:
+    """The text of a secret file: a regular UTF-8 file of at most 1 MiB.
+
+    A byte-order mark and one final line break (editor habits, never part of
+    a credential) are dropped.
+    """
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise SecretSourceError(
+            f"cannot read {path}: {exc.strerror or exc}; check the path"
+        ) from None
+    # Opening a FIFO would wait for a writer and /dev/zero never ends: only
+    # a regular file is read.
+    if not stat.S_ISREG(info.st_mode):
+        raise SecretSourceError(f"{path} is not a regular file; give a file's path")
+    if info.st_size > MAX_SECRET_FILE:
+        raise SecretSourceError(
+            f"{path} is {info.st_size} bytes, more than a credential can be "
+            "(at most 1 MiB); check the path"
+        )
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_SECRET_FILE + 1)
+    except OSError as exc:
+        raise SecretSourceError(
+            f"cannot read {path}: {exc.strerror or exc}; check the path"
+        ) from None
+    if len(data) > MAX_SECRET_FILE:
+        raise SecretSourceError(f"{path} grew past 1 MiB while read; check the path")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SecretSourceError(
+            f"{path} is not UTF-8 text (byte {exc.start + 1}); save it as UTF-8"
+        ) from None
+    text = text.removeprefix("\ufeff")
+    if text.endswith("\r\n"):
+        return text[:-2]
+    return text.removesuffix("\n")
 
 
 def mask(value: str) -> str:

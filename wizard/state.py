@@ -10,6 +10,7 @@ what the artifacts say wins over it. It is written as one more artifact
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -26,10 +27,24 @@ STATE_MODE = 0o600
 def runner_dir(out_dir: Path, runner_name: str) -> Path:
     """The folder of one runner's artifacts: the out folder, then the runner's name.
 
-    Must name the same folder as wizard.write.plan; a test holds them together.
+    wizard.write.plan and wizard.readback both call this, so they agree.
+    """
+    return Path(out_dir) / runner_folder_name(runner_name)
+
+
+def runner_folder_name(runner_name: str) -> str:
+    """A folder name unique to `runner_name`, the same on every run.
+
+    A name that is already a clean slug is used as is; any other name gets a
+    short hash of itself, so names that sanitise alike ("a b" and "a-b", two
+    names in another script) never share a folder and overwrite each other's
+    keys.
     """
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", runner_name).strip("-.") or "runner"
-    return Path(out_dir) / slug
+    if slug == runner_name:
+        return slug
+    digest = hashlib.sha256(runner_name.encode("utf-8")).hexdigest()[:8]
+    return f"{slug}-{digest}"
 
 
 def state_path(folder: Path) -> Path:
@@ -95,18 +110,31 @@ def state_artifact(answers: Answers, folder: Path) -> Artifact:
 def load_state(folder: Path) -> tuple[Answers | None, list[Problem]]:
     """The saved answers, or None when there is no state file.
 
-    A state file that does not parse raises lint.MalformedFileError with its
-    position; unknown keys (from a newer wizard) are reported, not fatal.
+    A state file that cannot be read or parsed is reported as a warning and
+    ignored: it holds no secret and nothing the artifacts do not back up, so
+    it must never block editing. Unknown keys (from a newer wizard) are
+    reported, not fatal.
     """
     from wizard.answers import answers_from_data
-    from wizard.lint import parse_config
+    from wizard.lint import MalformedFileError, parse_config
 
     path = state_path(folder)
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        data = parse_config(text, str(path)).unwrap()
+    except (FileNotFoundError, NotADirectoryError):
         return None, []
-    data = parse_config(text, str(path)).unwrap()
+    except (OSError, UnicodeDecodeError, MalformedFileError) as exc:
+        why = exc.problem if isinstance(exc, MalformedFileError) else exc
+        return None, [
+            Problem(
+                str(path),
+                f"ignored, it cannot be read ({why}); it holds no secrets and can "
+                "be deleted: its answers are taken from the other files or asked "
+                "again",
+                "warning",
+            )
+        ]
     meta = data.pop("wizard", {})
     problems: list[Problem] = []
     if isinstance(meta, dict) and meta.get("version", STATE_VERSION) > STATE_VERSION:

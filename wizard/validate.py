@@ -24,7 +24,7 @@ from wizard.model import (
     Answers,
 )
 from wizard.problems import Problem
-from wizard.secret import reveal
+from wizard.secret import Secret, SecretSourceError, read_secret_file, reveal
 from wizard.write.daemon import MIRROR_NOTE
 
 DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", re.ASCII)
@@ -193,12 +193,63 @@ def check_bucket(value: str) -> str | None:
     return None
 
 
+# Alibaba Cloud's public region ids (the ECI regions among them). A region
+# opened after this list was written is refused until it is added here:
+# a typo would otherwise build endpoints that silently never answer.
+KNOWN_REGIONS = frozenset(
+    {
+        "cn-hangzhou",
+        "cn-shanghai",
+        "cn-qingdao",
+        "cn-beijing",
+        "cn-zhangjiakou",
+        "cn-huhehaote",
+        "cn-wulanchabu",
+        "cn-shenzhen",
+        "cn-heyuan",
+        "cn-guangzhou",
+        "cn-chengdu",
+        "cn-nanjing",
+        "cn-fuzhou",
+        "cn-wuhan-lr",
+        "cn-hongkong",
+        "cn-shanghai-finance-1",
+        "cn-shenzhen-finance-1",
+        "cn-beijing-finance-1",
+        "cn-north-2-gov-1",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ap-southeast-5",
+        "ap-southeast-6",
+        "ap-southeast-7",
+        "ap-south-1",
+        "us-east-1",
+        "us-west-1",
+        "eu-west-1",
+        "eu-central-1",
+        "me-east-1",
+        "me-central-1",
+        "na-south-1",
+    }
+)
+
+
 def check_region(value: str) -> str | None:
     if not value:
         return "give the region, for example cn-hangzhou"
     if not REGION_RE.fullmatch(value):
         return f"{value!r} is not a region id; write it like cn-hangzhou"
-    return None
+    if value in KNOWN_REGIONS:
+        return None
+    head, _, last = value.rpartition("-")
+    if head in KNOWN_REGIONS and len(last) == 1:
+        return f"{value!r} is a zone; the region is {head}"
+    return f"{value!r} is not a known Alibaba Cloud region id" + (
+        nearest(value, sorted(KNOWN_REGIONS)) or "; write it like cn-hangzhou"
+    )
 
 
 def oss_internal_endpoint(region: str) -> str:
@@ -227,7 +278,8 @@ def check_abs_path(value: str, what: str = "path") -> str | None:
     if not value:
         return f"give the {what}"
     if not value.startswith("/"):
-        return f"the {what} must be absolute: write /{value.lstrip('./')}"
+        # A relative path would depend on where the wizard was started.
+        return f"the {what} must be absolute; give an absolute path starting with /"
     if "\n" in value:
         return f"the {what} must be one line"
     return None
@@ -275,6 +327,14 @@ def _quantity_hint(value: str, kind: str) -> str:
             "gi": "Gi",
             "ti": "Ti",
         }
+        if len(unit) == 1 and unit in binary:
+            # "GB" may mean 10^9 or 2^30 bytes: both are offered, none guessed.
+            decimal = "k" if unit == "k" else unit.upper()
+            return (
+                f"{value!r} is not a Kubernetes quantity: {number[2]} is not a "
+                f"Kubernetes unit; write {number[1]}{binary[unit]} (powers of 1024) "
+                f"or {number[1]}{decimal} (powers of 1000)"
+            )
         if unit in binary:
             return (
                 f"{value!r} is not a Kubernetes quantity; write {number[1]}{binary[unit]} "
@@ -392,8 +452,12 @@ def check_helper_image(
     return None
 
 
-def check_specs(value: str, kind: str = "ask") -> str | None:
-    """An explicit size: ECI eci-use-specs list, or ACS pod-required-spec."""
+def check_specs(value: str, kind: str = "ask", *, spot: bool = False) -> str | None:
+    """An explicit size: ECI eci-use-specs list, or ACS pod-required-spec.
+
+    With `spot`, every ECI size must be one spot offers, and a suggestion is
+    always one spot offers.
+    """
     if not value:
         return None
     entries = sizing.specs_entries(value)
@@ -417,6 +481,12 @@ def check_specs(value: str, kind: str = "ask") -> str | None:
         match = sizing.SPECS_ENTRY_RE.fullmatch(entry)
         if match:
             cpu, mem = Decimal(match["cpu"]), Decimal(match["mem"])
+            if spot and not sizing.eci_offered(cpu, mem, spot=True):
+                rounded = sizing.eci_round(cpu, mem, spot=True)
+                return (
+                    f"spot does not offer {entry}; "
+                    f"{_nearest_size(rounded)}, or turn spot off"
+                )
             # Any region's table: the region-only sizes get their own warning.
             rounded = sizing.eci_round(cpu, mem, region="cn-hangzhou")
             if rounded != (cpu, mem):
@@ -563,11 +633,10 @@ def kubeconfig_text(a: Answers) -> tuple[str, str | None]:
         return c.kubeconfig.reveal(), None
     if not c.kubeconfig_path:
         return "", None
-    path = Path(c.kubeconfig_path).expanduser()
     try:
-        return path.read_text(encoding="utf-8"), None
-    except (OSError, UnicodeDecodeError) as exc:
-        return "", f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}"
+        return read_secret_file(Path(c.kubeconfig_path).expanduser()), None
+    except SecretSourceError as exc:
+        return "", str(exc)
 
 
 def _cluster(a: Answers, out: _Collector) -> None:
@@ -578,6 +647,12 @@ def _cluster(a: Answers, out: _Collector) -> None:
     out.add("cluster.namespace", check_namespace(c.namespace))
     if c.region:
         out.add("cluster.region", check_region(c.region))
+    if c.kubeconfig and c.kubeconfig_path:
+        out.add(
+            "cluster.kubeconfig_path",
+            "both kubeconfig and kubeconfig_path are given; give one of them",
+        )
+        return
     field = "cluster.kubeconfig" if c.kubeconfig else "cluster.kubeconfig_path"
     text, error = kubeconfig_text(a)
     if error:
@@ -627,10 +702,17 @@ def _cache(a: Answers, out: _Collector) -> None:
         out.add("cache.endpoint", check_oss_endpoint(c.endpoint, c.bucket))
     else:
         out.add("cache.region", check_region(c.region))
-    if not c.path.startswith("/"):
+    if ".." in c.path.split("/"):
+        out.add(
+            "cache.path",
+            "'..' is not allowed in the path in the bucket; write the folder "
+            "itself, like /gitlab-runner",
+        )
+    elif not c.path.startswith("/"):
         out.add(
             "cache.path", f"the path in the bucket starts with '/': write /{c.path}"
         )
+    _cache_region(a, out)
     out.add("cache.access_key_id", check_access_key_id(reveal(c.access_key_id)))
     if not c.access_key_secret:
         out.add("cache.access_key_secret", "give the AccessKey secret")
@@ -657,6 +739,23 @@ def _cache(a: Answers, out: _Collector) -> None:
             "cache.mode",
             "the OSS volume driver exists only on Alibaba Cloud clusters; on other "
             "clusters use mode s3",
+        )
+
+
+def _cache_region(a: Answers, out: _Collector) -> None:
+    """An internal OSS endpoint answers only inside its own region's VPCs."""
+    c = a.cache
+    endpoint = c.endpoint or oss_internal_endpoint(c.region)
+    host = urlsplit(endpoint).hostname if "://" in endpoint else endpoint
+    m = re.fullmatch(r"oss-([a-z0-9-]+)-internal\.aliyuncs\.com", host or "")
+    region = m.group(1) if m else ""
+    cluster = a.cluster.region
+    if region and cluster and region != cluster:
+        out.warn(
+            "cache.region",
+            f"the cache uses the internal OSS endpoint of {region}, which pods in "
+            f"{cluster} cannot reach; put the bucket in {cluster} or use its "
+            "public endpoint (traffic is billed)",
         )
 
 
@@ -763,7 +862,11 @@ def _resources(a: Answers, out: _Collector) -> None:
                     f"resources.{prefix}{what}_limit",
                     f"the limit {lim} is below the request {req}; raise it or drop it",
                 )
-    out.add("resources.specs", check_specs(r.specs, kind))
+    spot = a.spot.strategy in ("market", "cap")
+    out.add("resources.specs", check_specs(r.specs, kind, spot=spot))
+    if kind in ECI_KINDS and r.specs:
+        _region_only_specs(r.specs, a.cluster.region, out)
+    _largest_size(a, out)
     if r.specs and kind == "other":
         out.warn(
             "resources.specs",
@@ -774,7 +877,7 @@ def _resources(a: Answers, out: _Collector) -> None:
             "resources.compute_class",
             one_of(r.compute_class, COMPUTE_CLASSES, "compute class"),
         )
-    if r.specs and not check_specs(r.specs, kind):
+    if r.specs and not check_specs(r.specs, kind, spot=spot):
         arch = specs_arch(r.specs)
         if arch and arch != a.images.arch:
             out.add(
@@ -784,7 +887,51 @@ def _resources(a: Answers, out: _Collector) -> None:
             )
     if kind in ECI_KINDS + ACS_KINDS and not out_has_errors(out, "resources."):
         for message in sizing.billed_size(a).warnings:
+            if message.startswith("no "):
+                continue  # too large for any size: _largest_size made it an error
             out.warn("resources.specs" if r.specs else "resources.cpu_request", message)
+
+
+def _region_only_specs(specs: str, region: str, out: _Collector) -> None:
+    """Sizes ECI offers only in some regions, asked for elsewhere."""
+    if region in sizing.ECI_EXTRA_REGIONS:
+        return
+    for entry in sizing.specs_entries(specs):
+        match = sizing.SPECS_ENTRY_RE.fullmatch(entry)
+        if not match:
+            continue
+        cpu, mem = Decimal(match["cpu"]), Decimal(match["mem"])
+        if not sizing.eci_offered(cpu, mem) and sizing.eci_offered(
+            cpu, mem, region="cn-hangzhou"
+        ):
+            where = f"in {region}" if region else "without cluster.region"
+            out.warn(
+                "resources.specs",
+                f"{entry} is offered only in some regions, and ECI may not offer it "
+                f"{where}; {_nearest_size(sizing.eci_round(cpu, mem))} everywhere",
+            )
+
+
+# The largest pod each platform offers (vCPU, GiB).
+_LARGEST = {"eci": ("64", "512"), "acs": ("64", "512")}
+
+
+def _largest_size(a: Answers, out: _Collector) -> None:
+    """Requests or limits summing past the largest pod size are an error."""
+    platform = sizing.platform_of(a.cluster.kind)
+    if platform not in _LARGEST or a.resources.specs:
+        return
+    cpu, mem, basis = sizing.summed_resources(a)
+    if cpu is None or mem is None:
+        return
+    top_cpu, top_mem = (Decimal(v) for v in _LARGEST[platform])
+    if cpu > top_cpu or mem > top_mem:
+        out.add(
+            "resources.cpu_request" if cpu > top_cpu else "resources.memory_request",
+            f"the job pod's {basis} sum to {sizing.fmt(cpu)} vCPU / "
+            f"{sizing.fmt(mem)} GiB, more than the largest {platform.upper()} size "
+            f"({top_cpu} vCPU / {top_mem} GiB); lower them",
+        )
 
 
 def out_has_errors(out: _Collector, prefix: str) -> bool:
@@ -858,7 +1005,59 @@ def validate_step(answers: Answers, step: str) -> list[Problem]:
         raise ValueError(f"unknown step {step!r}")
     out = _Collector()
     _STEP_CHECKS[step](answers, out)
-    return out.problems
+    characters = _characters(getattr(answers, step), step)
+    # A value with a stray character gets that one message, not a second
+    # one from its own rule about the same characters.
+    flawed = {p.field for p in characters}
+    return characters + [p for p in out.problems if p.field not in flawed]
+
+
+# Credentials are one word: any whitespace in them is a copy-paste accident.
+_ONE_WORD_SECRETS = {
+    "token": "token",
+    "personal_access_token": "personal access token",
+    "runner_token": "runner token",
+    "access_key_id": "AccessKey id",
+    "access_key_secret": "AccessKey secret",
+}
+# NUL cuts a string short in C code; bidi controls make text display in
+# another order than it is read (U+202A-U+202E, U+2066-U+2069).
+_HIDDEN = re.compile("[\x00\u202a-\u202e\u2066-\u2069]")
+
+
+def _characters(section: object, step: str) -> list[Problem]:
+    """Characters no answer may hold, and whitespace inside credentials."""
+    import dataclasses
+    import unicodedata
+
+    problems = []
+    for f in dataclasses.fields(section):
+        value = getattr(section, f.name)
+        field = f"{step}.{f.name}"
+        texts = value if isinstance(value, list) else [value]
+        texts = [reveal(t) if isinstance(t, Secret) else t for t in texts]
+        texts = [t for t in texts if isinstance(t, str)]
+        if any(_HIDDEN.search(t) for t in texts):
+            problems.append(
+                Problem(
+                    field,
+                    "contains a NUL or an invisible text-direction character; "
+                    "type the value again instead of pasting it",
+                )
+            )
+        elif f.name in _ONE_WORD_SECRETS and any(
+            ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf")
+            for t in texts
+            for ch in t
+        ):
+            problems.append(
+                Problem(
+                    field,
+                    f"the {_ONE_WORD_SECRETS[f.name]} contains spaces, line breaks "
+                    "or control characters; copy it again, without anything around it",
+                )
+            )
+    return problems
 
 
 def validate_answers(answers: Answers) -> list[Problem]:

@@ -456,6 +456,8 @@ def merge_config(
         )
 
     t = answers.target
+    token = _token(answers)
+    index = None
     if t.mode == "edit":
         index = find_runner(doc, t.runner, text or "")
         if index is None:
@@ -473,37 +475,46 @@ def merge_config(
                     )
                 ]
             )
-        runner = doc["runners"][index]
     else:
         new_name = answers.registration.name
-        if find_runner(doc, new_name, text or "") is not None:
+        index = find_runner(doc, new_name, text or "")
+        if index is not None and not (
+            token and doc["runners"][index].get("token") == token
+        ):
             raise ConfigError(
                 [
                     Problem(
                         "registration.name",
-                        f"{name} already has a runner named {new_name!r}; edit it (mode edit) or pick another name",
+                        f"{name} already has a runner named {new_name!r}; edit it "
+                        "(mode edit) or pick another name",
                     )
                 ]
             )
-        token = _token(answers)
-        twin = next(
-            (
-                r.get("name", "?")
-                for r in doc.get("runners", [])
-                if token and r.get("token") == token
-            ),
-            None,
+        if index is not None:
+            # Same name and same token: the entry an earlier run of these
+            # answers wrote, so running them again updates it in place.
+            notes.append(
+                f"runner {new_name!r} is already in {name} with this token; "
+                "it was updated in place instead of added again"
+            )
+    twin = _token_twin(doc, token, index)
+    if twin is not None:
+        raise ConfigError(
+            [
+                Problem(
+                    "registration.runner_token",
+                    f"runner {twin!r} in {name} already uses this token; "
+                    + (
+                        "each entry needs its own runner token"
+                        if index is not None
+                        else "edit that entry (mode edit) instead of adding a second one"
+                    ),
+                )
+            ]
         )
-        if twin is not None:
-            raise ConfigError(
-                [
-                    Problem(
-                        "registration.runner_token",
-                        f"runner {twin!r} in {name} already uses this token; edit that "
-                        "entry (mode edit) instead of adding a second one",
-                    )
-                ]
-            )
+    if index is not None:
+        runner = doc["runners"][index]
+    else:
         runner = tomlkit.table()
         runners = doc.get("runners")
         if runners is None:
@@ -516,9 +527,19 @@ def merge_config(
     shape = _shape_problems(runner, name)
     if shape:
         raise ConfigError(shape)
-    notes += _merge_runner(runner, answers, access, written, is_new=t.mode == "new")
+    notes += _merge_runner(runner, answers, access, written, is_new=index is None)
     _warn_concurrency(doc, runner, notes)
     return MergeResult(tomlkit.dumps(doc), notes, written)
+
+
+def _token_twin(doc, token: str, own: int | None) -> str | None:
+    """The name of another entry already using `token`, if any."""
+    if not token:
+        return None
+    for i, r in enumerate(doc.get("runners", [])):
+        if i != own and r.get("token") == token:
+            return str(r.get("name", "?"))
+    return None
 
 
 def _warn_concurrency(doc, runner, notes: list[str]) -> None:

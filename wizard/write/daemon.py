@@ -34,6 +34,10 @@ def merge_daemon_json(
                     )
                 ]
             ) from None
+        except RecursionError:
+            raise InvalidAnswers(
+                [Problem(name, "nested too deeply to be a daemon.json; fix it first")]
+            ) from None
         if not isinstance(data, dict):
             raise InvalidAnswers(
                 [Problem(name, "expected a JSON object { … }; nothing was changed")]

@@ -109,7 +109,98 @@ class ConcurrentChangeError(RuntimeError):
         self.changes = changes
 
 
+class WriteRefusedError(RuntimeError):
+    """A target cannot be written; found before any file was touched."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("nothing was written: " + "; ".join(reasons))
+        self.reasons = reasons
+
+
+class PartialWriteError(RuntimeError):
+    """Writing stopped midway: some files are new, the rest are as they were."""
+
+    def __init__(
+        self, failed: Path, cause: OSError, written: list[Path], left: list[Path]
+    ):
+        done = ", ".join(str(p) for p in written) or "none"
+        rest = ", ".join(str(p) for p in left)
+        super().__init__(
+            f"writing {failed} failed ({cause.strerror or cause}); already written: "
+            f"{done}; not written: {rest}. Fix the cause and run again: the files "
+            "already written are rewritten only if they differ, and each earlier "
+            "version is kept as a .bak beside it"
+        )
+        self.failed = failed
+        self.written = written
+        self.left = left
+
+
 Remerge = Callable[[Artifact, bytes | None], Artifact]
+
+
+# --- preflight ---------------------------------------------------------------
+
+_FIX = "run with sudo, or choose --config/--out in a folder you own"
+
+
+def _writable(st: os.stat_result, uid: int) -> bool:
+    """Whether `uid` may write (and, for a folder, enter) an inode, from its mode."""
+    if uid == 0:
+        return True
+    need = stat.S_IWUSR | (stat.S_IXUSR if stat.S_ISDIR(st.st_mode) else 0)
+    shift = 0  # owner bits
+    if st.st_uid != uid:
+        mine = uid == os.geteuid()
+        groups = set(os.getgroups()) | {os.getegid()} if mine else set()
+        shift = 3 if st.st_gid in groups else 6
+    return st.st_mode & (need >> shift) == need >> shift
+
+
+def _preflight_one(path: Path, uid: int) -> str:
+    """Why `path` cannot be written by `uid` with a backup and a rename; "" when it can."""
+    path = _real_target(Path(path))
+    folder = path.parent
+    existing = folder  # the nearest folder that exists: where mkdir starts
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        return (
+            f"{existing} is not a folder, so no file can be created below it; "
+            "move it away or choose another --config/--out"
+        )
+    if not _writable(existing.stat(), uid):
+        what = "create a folder in" if existing != folder else "write in"
+        return f"cannot {what} {existing} (not writable for this user); {_FIX}"
+    try:
+        target = path.lstat() if path.exists() else None
+    except OSError:
+        target = None
+    if target is None:
+        return ""
+    if not stat.S_ISREG(target.st_mode):
+        return (
+            f"{path} is not a regular file; move it away or choose another "
+            "--config/--out"
+        )
+    if uid != 0 and target.st_uid != uid:
+        # A rename would replace it with a file of this user, silently changing
+        # the owner a service may rely on.
+        return f"{path} belongs to another user (uid {target.st_uid}); {_FIX}"
+    if not _writable(target, uid):
+        return f"{path} is read-only for this user; {_FIX}"
+    return ""
+
+
+def preflight(paths: Iterable[Path], *, uid: int | None = None) -> list[str]:
+    """Every reason the targets cannot all be written, before any is touched."""
+    uid = os.geteuid() if uid is None else uid
+    reasons = []
+    for path in paths:
+        reason = _preflight_one(Path(path), uid)
+        if reason and reason not in reasons:
+            reasons.append(reason)
+    return reasons
 
 
 # --- fingerprints ----------------------------------------------------------
@@ -121,7 +212,9 @@ def fingerprint(path: Path) -> Fingerprint:
         with open(path, "rb") as fh:
             data = fh.read()
             st = os.fstat(fh.fileno())
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
+        # Under a file instead of a folder: it does not exist either; the
+        # preflight before writing says why it cannot be created.
         return Fingerprint(exists=False)
     return Fingerprint(
         exists=True,
@@ -550,32 +643,56 @@ def write_artifacts(
         planned.append((art, now))
     if conflicts:
         raise ConcurrentChangeError(conflicts)
+    reasons = preflight(
+        art.path
+        for art, seen in planned
+        if not (seen.exists and seen.content == art.content)
+    )
+    if reasons:
+        raise WriteRefusedError(reasons)
 
-    for art, seen in planned:
-        private = art.secret or art.mode & 0o077 == 0
-        # Written since it was settled above (a few milliseconds ago): merge
-        # again when we can. Without a remerge, the files already written stay
-        # written; the window is a few system calls, the best a plain
-        # filesystem allows.
-        if not fingerprint(art.path).same_content(seen):
-            if remerge is None:
-                raise ConcurrentChangeError([DiskChange(art.path, "")])
-            art, seen, changes = _settle(art, seen, remerge, secrets)
-            report.remerged.extend(changes)
-        if seen.exists and seen.content == art.content:
-            if private and stat.S_IMODE(os.stat(art.path).st_mode) & 0o077:
-                os.chmod(art.path, SECRET_MODE)
-                report.mode_fixed.append(art.path)
-            report.unchanged.append(art.path)
-            continue
-        if seen.exists:
-            saved = backup(art.path, keep=keep_backups, secret=private)
-            if saved is not None:
-                report.backups[art.path] = saved
-        atomic_write(art.path, art.content, art.mode, secret=private)
-        log.info("wrote %s (%d bytes)", art.path, len(art.content))
-        report.written.append(art.path)
+    for number, (art, seen) in enumerate(planned):
+        try:
+            _write_one(art, seen, remerge, secrets, report, keep_backups)
+        except OSError as exc:
+            left = [a.path for a, _ in planned[number:]]
+            log.error("writing %s failed: %s", art.path, type(exc).__name__)
+            raise PartialWriteError(art.path, exc, list(report.written), left) from exc
     return report
+
+
+def _write_one(
+    art: Artifact,
+    seen: Fingerprint,
+    remerge: Remerge | None,
+    secrets: list[str],
+    report: WriteReport,
+    keep_backups: int,
+) -> None:
+    """Write one settled artifact (backup, atomic replace) and record it in `report`."""
+    private = art.secret or art.mode & 0o077 == 0
+    # Written since it was settled above (a few milliseconds ago): merge
+    # again when we can. Without a remerge, the files already written stay
+    # written; the window is a few system calls, the best a plain
+    # filesystem allows.
+    if not fingerprint(art.path).same_content(seen):
+        if remerge is None:
+            raise ConcurrentChangeError([DiskChange(art.path, "")])
+        art, seen, changes = _settle(art, seen, remerge, secrets)
+        report.remerged.extend(changes)
+    if seen.exists and seen.content == art.content:
+        if private and stat.S_IMODE(os.stat(art.path).st_mode) & 0o077:
+            os.chmod(art.path, SECRET_MODE)
+            report.mode_fixed.append(art.path)
+        report.unchanged.append(art.path)
+        return
+    if seen.exists:
+        saved = backup(art.path, keep=keep_backups, secret=private)
+        if saved is not None:
+            report.backups[art.path] = saved
+    atomic_write(art.path, art.content, art.mode, secret=private)
+    log.info("wrote %s (%d bytes)", art.path, len(art.content))
+    report.written.append(art.path)
 
 
 def _settle(

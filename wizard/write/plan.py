@@ -6,7 +6,6 @@ import base64
 import binascii
 import logging
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from wizard.model import Answers
 from wizard.problems import InvalidAnswers, Problem
 from wizard.secret import reveal
 from wizard.sizing import billed_size
+from wizard.state import runner_dir as runner_folder
 from wizard.state import state_artifact
 from wizard.validate import ECI_KINDS, kubeconfig_text, token_kind, validate_answers
 from wizard.write import files
@@ -51,10 +51,6 @@ class Plan:
 
 def runner_name(answers: Answers) -> str:
     return answers.registration.name or answers.target.runner
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "runner"
 
 
 def _read(path: Path, seen: dict[Path, files.Fingerprint]) -> str | None:
@@ -193,7 +189,9 @@ def cluster_access(
 def _daemon_target(answers: Answers, out_dir: Path) -> tuple[Path, bool]:
     """Where daemon.json goes: in place when writable, else a copy in the out dir."""
     path = Path(answers.images.daemon_json).expanduser()
-    writable = (
+    # The same test the write makes before touching anything, so a daemon.json
+    # of another user goes to the out folder instead of failing the write.
+    writable = not files.preflight([path]) and (
         os.access(path, os.W_OK) if path.exists() else os.access(path.parent, os.W_OK)
     )
     return (path, True) if writable else (out_dir / "daemon.json", False)
@@ -208,7 +206,7 @@ def build_plan(answers: Answers, *, config_path: Path, out_dir: Path) -> Plan:
     warnings = [str(p) for p in problems if p.level == "warning"]
     config_path = Path(config_path).absolute()
     out_dir = Path(out_dir).absolute()
-    runner_dir = out_dir / _slug(runner_name(answers))
+    runner_dir = runner_folder(out_dir, runner_name(answers))
 
     seen: dict[Path, files.Fingerprint] = {}
     access, artifacts, steps, secrets = cluster_access(answers, runner_dir)
@@ -297,6 +295,8 @@ def build_plan(answers: Answers, *, config_path: Path, out_dir: Path) -> Plan:
             )
 
     existing = _read(config_path, seen)
+    if existing:
+        _refuse_wrong_types(existing, answers, str(config_path))
     merged = merge_config(existing, answers, access, name=str(config_path))
     notes += merged.notes
 
@@ -347,6 +347,53 @@ def build_plan(answers: Answers, *, config_path: Path, out_dir: Path) -> Plan:
         secrets=[s for s in secrets if s],
         remergers=remergers,
     )
+
+
+def _refuse_wrong_types(text: str, answers: Answers, name: str) -> None:
+    """Stop when a value the runner refuses sits in the entry edited or the globals.
+
+    Merging next to such a value would write a file the runner cannot load
+    (and report success); values in other entries are left to their owners.
+    """
+    from wizard.lint import MalformedFileError, lint_config, parse_config
+
+    try:
+        runners = parse_config(text, name).unwrap().get("runners")
+    except MalformedFileError:
+        return  # merge_config reports a file that does not parse
+    names = [
+        r.get("name") if isinstance(r, dict) else None
+        for r in (runners if isinstance(runners, list) else [])
+    ]
+    edited = runner_name(answers)
+    own = (
+        f"runners[{names.index(edited)}]"
+        if answers.target.mode == "edit" and edited in names
+        else None
+    )
+    blocking = [
+        f.problem
+        for f in lint_config(text, name)
+        if f.code == "wrong-type"
+        and f.problem.level == "error"
+        and (
+            not f.problem.message.startswith("runners")
+            or (
+                own is not None and f.problem.message.startswith((f"{own}.", f"{own}:"))
+            )
+        )
+    ]
+    if blocking:
+        raise InvalidAnswers(
+            [
+                Problem(
+                    p.field,
+                    f"{p.message} (fix this value first: the wizard would write "
+                    "next to it a file the runner cannot load)",
+                )
+                for p in blocking
+            ]
+        )
 
 
 def _manual_steps(answers: Answers) -> list[str]:
