@@ -93,6 +93,8 @@ class WizardApp(App[int]):
         # The latest result of each live check, by check name, for the write.
         self.results: dict[str, tuple[Check, CheckResult]] = {}
         self.written: list[str] = []  # paths written by the review step
+        # Threads of each check still running, stale ones included (by check name).
+        self.check_attempts: dict[str, int] = {}
 
     def on_mount(self) -> None:
         if self.start_screen not in SCREEN_CLASS_NAMES:
@@ -117,10 +119,13 @@ class WizardApp(App[int]):
 
     def offer_resume(self) -> bool:
         """On a host set up before, ask which step to change; False when it was not."""
+        config, out = self.paths()
+        if not config.exists() and not out.exists():
+            # A fresh host: no need to load the readers to know that.
+            return False
         from screens.resume import ResumeScreen
         from wizard.readback import runner_names, set_up_before
 
-        config, out = self.paths()
         if not set_up_before(config, out):
             return False
         try:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -30,6 +32,12 @@ log = logging.getLogger(__name__)
 
 # Seconds of quiet typing before the live checks of a step run again.
 DEBOUNCE = 0.6
+# Seconds of quiet typing before the whole step is validated again: a key
+# only stores its value, so typing never waits for validation or redraws.
+REVALIDATE_DELAY = 0.25
+# Attempts of one check that may hold a connection at once: a thread stuck on
+# a silent server cannot be stopped, so a newer attempt waits for a slot.
+MAX_ATTEMPTS = 2
 
 STEP_TITLES = {
     "target": "Target",
@@ -93,6 +101,9 @@ class StepScreen(Screen):
         self.blocked: bool | None = None  # Next was off at the last footer refresh
         # Checks whose answers changed since they last ran.
         self.stale_checks: set[str] = set()
+        self.revalidate_timer: Timer | None = None
+        # Checks waiting for an earlier attempt to end, and whether confirmed.
+        self.queued_checks: dict[str, bool] = {}
 
     @property
     def wizard(self) -> WizardApp:
@@ -130,10 +141,12 @@ class StepScreen(Screen):
         """Bring the step's own widgets up to date after any answer changed."""
 
     def on_mount(self) -> None:
+        # Focus first, in the same turn as the screen is mounted: keys typed
+        # the moment the step is drawn already find their field.
+        self.focus_first_field()
         self.wizard.visited.add(self.STEP)
         self.revalidate()
         self.start_checks()
-        self.focus_first_field()
 
     def focus_first_field(self) -> None:
         for field in self.query(Field):
@@ -146,6 +159,7 @@ class StepScreen(Screen):
 
     def on_unmount(self) -> None:
         self.stop_checks()
+        self.queued_checks.clear()
 
     # Answers --------------------------------------------------------------
 
@@ -163,8 +177,27 @@ class StepScreen(Screen):
         F.set_value(self.wizard.answers, spec.path, value)
         self.wizard.touched.add(spec.path)
         self.answer_changed(spec.path)
-        self.revalidate()
+        self.show_fields()  # cheap, and a choice's own questions appear at once
+        self.revalidate_soon()
         self.checks_changed(spec.path)
+
+    def revalidate_soon(self) -> None:
+        """Validate the step once typing pauses; `has_errors` never sees a stale state."""
+        if self.revalidate_timer is not None:
+            self.revalidate_timer.stop()
+        self.revalidate_timer = self.set_timer(REVALIDATE_DELAY, self.revalidate)
+
+    def show_fields(self) -> None:
+        """Show the fields that apply to the answers now, hide the others."""
+        for field in self.query(Field):
+            shown = self.field_shown(field.spec)
+            if field.display != shown:
+                field.display = shown
+
+    def flush_revalidation(self) -> None:
+        """Run a pending validation now (before Next, or when asked for errors)."""
+        if self.revalidate_timer is not None:
+            self.revalidate()
 
     def field_shown(self, spec: F.FieldSpec) -> bool:
         """Whether a field applies now; a step may also ask the app (offline…)."""
@@ -181,6 +214,9 @@ class StepScreen(Screen):
 
     def revalidate(self) -> None:
         """Validate this step, show each problem beside its field, refresh the rest."""
+        if self.revalidate_timer is not None:
+            self.revalidate_timer.stop()
+            self.revalidate_timer = None
         self.problems = self.wizard.problems_of(self.STEP)
         placed: set[int] = set()
         for field in self.query(Field):
@@ -233,6 +269,7 @@ class StepScreen(Screen):
 
     @property
     def has_errors(self) -> bool:
+        self.flush_revalidation()
         return any(p.level == ERROR for p in self.problems)
 
     # Navigation -----------------------------------------------------------
@@ -250,6 +287,8 @@ class StepScreen(Screen):
         return True
 
     def action_next(self) -> None:
+        if self.has_errors:
+            return  # typed just before Next: the pending validation said no
         index = STEPS.index(self.STEP)
         if index + 1 < len(STEPS):
             self.wizard.goto(STEPS[index + 1])
@@ -314,10 +353,15 @@ class StepScreen(Screen):
         panel = self.query_one(CheckPanel)
         snapshot = copy.deepcopy(self.wizard.answers)
         timeouts = self.wizard.timeouts
+        attempts = self.wizard.check_attempts
         for check in self.checks:
             if only is not None and check.name not in only:
                 continue  # its answers did not change: its result still holds
-            if check.on_confirm_only and not confirm:
+            if (
+                check.on_confirm_only
+                and not confirm
+                and not self.queued_checks.get(check.name)
+            ):
                 panel.update_row(
                     check.name,
                     check.label,
@@ -325,15 +369,42 @@ class StepScreen(Screen):
                     "has a side effect: press Ctrl+R to run it",
                 )
                 continue
+            if attempts.get(check.name, 0) >= MAX_ATTEMPTS:
+                # Earlier attempts still wait on the server: start when one ends.
+                self.queued_checks[check.name] = confirm or self.queued_checks.get(
+                    check.name, False
+                )
+                panel.update_row(
+                    check.name,
+                    check.label,
+                    RUNNING,
+                    "waiting for an earlier attempt to time out",
+                )
+                continue
+            self.queued_checks.pop(check.name, None)
+            attempts[check.name] = attempts.get(check.name, 0) + 1
             panel.update_row(check.name, check.label, RUNNING, "")
             self.check_workers[check.name] = self.run_worker(
-                _runner(check, snapshot, timeouts),
+                _runner(check, snapshot, timeouts, self.attempt_ended),
                 name=check.name,
                 group="check:" + check.name,
                 exclusive=True,
                 thread=True,
                 exit_on_error=False,
             )
+
+    def attempt_ended(self, name: str) -> None:
+        """A check's thread returned (maybe long after it was cancelled)."""
+        attempts = self.wizard.check_attempts
+        attempts[name] = max(attempts.get(name, 1) - 1, 0)
+        # The step shown now may be another screen than the one that started it.
+        try:
+            screen = self.wizard.screen
+        except Exception:  # the app is closing: nothing left to start
+            return
+        if isinstance(screen, StepScreen) and name in screen.queued_checks:
+            confirm = screen.queued_checks.pop(name)
+            screen.run_checks(confirm=confirm, only={name})
 
     def stop_checks(self) -> None:
         if self.check_timer is not None:
@@ -375,6 +446,16 @@ class StepScreen(Screen):
         """Hook: a step reacts to one of its check results (offers a fix, say)."""
 
 
-def _runner(check: Check, answers, timeouts):
-    """A zero-argument callable for a thread worker."""
-    return lambda: check.run(answers, timeouts)
+def _runner(check: Check, answers, timeouts, ended: Callable[[str], None]):
+    """A zero-argument callable for a thread worker; `ended` is told on the UI loop."""
+    loop = asyncio.get_running_loop()
+
+    def run() -> CheckResult:
+        try:
+            return check.run(answers, timeouts)
+        finally:
+            # The app may be gone by the time a hung attempt returns.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(ended, check.name)
+
+    return run

@@ -125,6 +125,10 @@ class ClusterScreen(StepScreen):
             set_text(self.query_one("#namespace-note", Static), event.worker.result)
             self.checks_changed("cluster.namespace")
 
+    # The kubeconfig text the context list was last built from, and its choices.
+    parsed_text: str | None = None
+    offered: tuple[tuple[str, str], ...] | None = None
+
     def on_mount(self) -> None:
         self.query_one("#create-namespace").display = False
         self.offer_contexts()
@@ -132,24 +136,33 @@ class ClusterScreen(StepScreen):
 
     def answer_changed(self, path: str) -> None:
         if path in ("cluster.kubeconfig", "cluster.kubeconfig_path"):
+            # Parsed when typing pauses, with the step's validation, not per key.
+            self.parsed_text = None
+
+    def revalidate(self) -> None:
+        if self.parsed_text is None:
             self.offer_contexts()
+        super().revalidate()
 
     def offer_contexts(self) -> None:
-        """List the kubeconfig's contexts in the Context field."""
+        """List the kubeconfig's contexts in the Context field (only when they change)."""
         from wizard.kubeconfig import KubeconfigError, parse_kubeconfig
         from wizard.validate import kubeconfig_text
 
         answers = self.wizard.answers
+        text, _ = kubeconfig_text(answers)
+        if text == self.parsed_text:
+            return
+        self.parsed_text = text
         summary = self.query_one("#kubeconfig-summary", Static)
         field = next(f for f in self.query(Field) if f.spec.path == "cluster.context")
-        text, _ = kubeconfig_text(answers)
         try:
             info = parse_kubeconfig(text) if text.strip() else None
         except KubeconfigError:
             info = None  # the error itself shows under the kubeconfig field
         if info is None:
             set_text(summary, "")
-            field.set_choices((), answers.cluster.context)
+            self.set_context_choices(field, ())
             return
         names = info.context_names
         if answers.cluster.context not in names:
@@ -160,8 +173,19 @@ class ClusterScreen(StepScreen):
         choices = tuple(
             (c.name, f"{c.name} ({c.server or 'no server'})") for c in info.contexts
         )
-        field.set_choices(choices, answers.cluster.context)
+        self.set_context_choices(field, choices)
         current = info.current_context or "(none: pick a context)"
         set_text(
             summary, f"Kubeconfig: {len(names)} context(s); current-context: {current}."
         )
+
+    def set_context_choices(
+        self, field: Field, choices: tuple[tuple[str, str], ...]
+    ) -> None:
+        """Rebuild the Context list only when the contexts differ from those shown."""
+        context = self.wizard.answers.cluster.context
+        if choices != self.offered:
+            self.offered = choices
+            field.set_choices(choices, context)
+        else:
+            field.set_control_value(context)

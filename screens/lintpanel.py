@@ -41,11 +41,15 @@ class LintPanel(Vertical):
 
     def show(self, path: Path) -> None:
         """Lint `path` and list what is wrong; hide the panel when it cannot be read."""
+        self.path = path
+        if not path.is_file():
+            # Nothing to lint: the linter is not even imported (start-up stays short).
+            self.display = False
+            return
         from wizard.lint import lint_config
         from wizard.write.files import fingerprint
 
-        self.path = path
-        fp = fingerprint(path) if path.is_file() else None
+        fp = fingerprint(path)
         if fp is None or fp.content is None:
             self.display = False
             return

@@ -71,14 +71,15 @@ class TargetScreen(StepScreen):
 
 def file_text(app) -> str:
     """Where files go, and the runner entries the chosen config.toml already has."""
-    from wizard.lint import MalformedFileError
-    from wizard.readback import runner_names
-
     config, out = app.paths()
     lines = [f"config.toml: {config}", f"Other files: {out}"]
     if not config.exists():
         lines.append("That file does not exist yet: it will be created.")
         return "\n".join(lines)
+    # Imported only for a file to read: a fresh host starts without them.
+    from wizard.lint import MalformedFileError
+    from wizard.readback import runner_names
+
     try:
         names = runner_names(config)
     except MalformedFileError as exc:

@@ -146,6 +146,8 @@ class Field(Vertical):
             password=spec.kind == F.SECRET,
             type="integer" if spec.kind == F.INT else "text",
             compact=True,
+            # Keys typed into a prefilled field add to its value, never replace it.
+            select_on_focus=False,
             id=wid,
         )
 

@@ -491,3 +491,173 @@ def test_dot_dot_in_the_cache_path_is_refused(path):
         "cache.path: '..' is not allowed in the path in the bucket; "
         "write the folder itself, like /gitlab-runner"
     ]
+
+
+def test_edit_mode_with_a_missing_config_says_it_does_not_exist(
+    answers_file, tmp_path, capsys
+):
+    path = answers_file({"target.config": str(tmp_path / "nowhere" / "config.toml")})
+    assert main(["--answers", str(path), "--yes", "--offline"]) == 2
+    err = capsys.readouterr().err
+    assert "target.config:" in err and "does not exist" in err
+    assert 'mode = "new"' in err and "--config" in err
+
+
+def test_a_relative_daemon_json_asks_for_an_absolute_path(answers_file, capsys):
+    path = answers_file({"images.daemon_json": "daemon.json"})
+    assert main(["--answers", str(path), "--yes", "--offline"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "images.daemon_json: the daemon.json path must be absolute; give an absolute"
+        in err
+    )
+
+
+def test_a_config_toml_with_a_bom_says_so(answers_file, tmp_path, capsys):
+    config = tmp_path / "etc" / "config.toml"
+    config.write_bytes(b"\xef\xbb\xbf" + config.read_bytes())
+    path = answers_file()
+    assert main(["--answers", str(path), "--yes", "--offline"]) == 2
+    assert "starts with a byte-order mark; save it as UTF-8 without BOM" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_key_set_twice_names_both_lines(answers_file, tmp_path, capsys):
+    config = tmp_path / "etc" / "config.toml"
+    text = config.read_text()
+    config.write_text(
+        text.replace(
+            '  executor = "kubernetes"',
+            '  executor = "kubernetes"\n  executor = "shell"',
+        )
+    )
+    path = answers_file()
+    lines = path.read_text().splitlines()
+    at = lines.index('bucket = "gitlab-runner-cache"')
+    lines.insert(at + 1, 'bucket = "other"')
+    path.write_text("\n".join(lines) + "\n")
+    assert main(["--answers", str(path), "--yes", "--offline"]) == 2
+    assert f"a key is set twice, at line {at + 1} and line {at + 2}" in (
+        capsys.readouterr().err
+    )
+    path = answers_file()
+    assert main(["--answers", str(path), "--yes", "--offline"]) == 2
+    assert "executor is set twice, at line 11 and line 12" in capsys.readouterr().err
+
+
+def test_a_gb_size_offers_both_units_and_guesses_none():
+    from wizard.validate import check_quantity
+
+    message = check_quantity("50GB", "memory")
+    assert "GB is not a Kubernetes unit" in message
+    assert "50Gi" in message and "50G " in message
+
+
+def test_a_daemon_json_in_a_missing_folder_says_the_folder_is_missing(
+    answers_file, tmp_path, capsys
+):
+    path = answers_file(
+        {"images.daemon_json": str(tmp_path / "nodocker" / "daemon.json")}
+    )
+    assert main(["--answers", str(path), "--yes", "--offline"]) == 0
+    out = capsys.readouterr().out
+    assert f"the folder {tmp_path / 'nodocker'} does not exist" in out
+    assert "not writable" not in out
+
+
+def test_a_mirror_url_with_credentials_is_refused(answers_file, tmp_path, capsys):
+    path = answers_file({"images.mirror": "https://bob:hunter2pass@mirror.example.com"})
+    assert main(["--answers", str(path), "--yes", "--offline"]) == 2
+    err = capsys.readouterr().err
+    assert "images.mirror: a mirror URL holds no user or password" in err
+    assert "docker login" in err
+
+
+def test_token_dates_in_the_wrong_order_and_a_bad_runner_id_are_refused():
+    import datetime as dt
+
+    answers = _example()
+    r = answers.registration
+    r.token_obtained_at = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+    r.token_expires_at = dt.datetime(2025, 2, 1, tzinfo=dt.UTC)
+    r.runner_id = 0
+    errors = _problems(answers)
+    assert any(
+        e.startswith("registration.token_expires_at: the token expires before")
+        for e in errors
+    )
+    assert any(
+        e.startswith("registration.runner_id: 0 is not a runner id") for e in errors
+    )
+
+
+def test_crlf_config_toml_keeps_crlf_after_the_merge(answers_file, tmp_path):
+    config = tmp_path / "etc" / "config.toml"
+    config.write_bytes(config.read_bytes().replace(b"\n", b"\r\n"))
+    assert main(["--answers", str(answers_file()), "--yes", "--offline"]) == 0
+    data = config.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n") > 20
+
+
+def test_the_log_file_is_0600_and_never_followed_through_a_symlink(
+    tmp_path, monkeypatch
+):
+    from wizard.cli import configure_logging
+
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("not a log\n")
+    link = tmp_path / "wizard.log"
+    link.symlink_to(target)
+    monkeypatch.setenv("ASK_RUNNER_WIZARD_LOG", str(link))
+    assert configure_logging() is None  # refused, logging goes nowhere
+    assert target.read_text() == "not a log\n"
+
+    log = tmp_path / "real.log"
+    log.write_text("")
+    log.chmod(0o644)
+    monkeypatch.setenv("ASK_RUNNER_WIZARD_LOG", str(log))
+    assert configure_logging() == log
+    assert log.stat().st_mode & 0o777 == 0o600
+
+
+def test_apply_with_offline_says_it_was_skipped(answers_file, capsys):
+    path = answers_file({"review.apply": True})
+    assert main(["--answers", str(path), "--yes", "--offline"]) == 0
+    assert "Apply skipped" in capsys.readouterr().out
+
+
+def test_unnamed_runner_entries_are_listed_with_their_line(
+    answers_file, tmp_path, capsys
+):
+    config = tmp_path / "etc" / "config.toml"
+    config.write_text(
+        config.read_text() + '\n[[runners]]\n  url = "https://gitlab.example.com"\n'
+        '  executor = "shell"\n'
+    )
+    line = config.read_text().splitlines().index("[[runners]]", 10) + 1
+    path = answers_file({"target.runner": "nope"})
+    assert main(["--answers", str(path), "--yes", "--offline"]) == 2
+    assert f"gitlab-k8s, (unnamed, line {line})" in capsys.readouterr().err
+
+
+def test_every_bad_tag_is_reported_in_one_message():
+    from wizard.validate import check_tags
+
+    message = check_tags(["a,b", "c,d", "x", "x"])
+    assert (
+        "'a,b'" in message and "'c,d'" in message and "'x' is listed twice" in message
+    )
+
+
+def test_the_s3_cache_on_oss_pins_virtual_hosted_requests(answers_file, tmp_path):
+    path = answers_file({"cache.mode": "s3"})
+    assert main(["--answers", str(path), "--yes", "--offline"]) == 0
+    config = tmp_path / "etc" / "config.toml"
+    s3 = tomllib.loads(config.read_text())["runners"][0]["cache"]["s3"]
+    assert s3["PathStyle"] is False
+    assert s3["ServerAddress"] == "oss-cn-hangzhou-internal.aliyuncs.com"
+    # Leaving s3 mode takes the key away with the other OSS s3 settings.
+    assert main(["--answers", str(answers_file()), "--yes", "--offline"]) == 0
+    cache = tomllib.loads(config.read_text())["runners"][0]["cache"]
+    assert "PathStyle" not in cache.get("s3", {})

@@ -171,3 +171,81 @@ async def test_one_screen_changes_only_its_lines(
     for name in changed:
         assert result[name] == expected[name], f"{name} differs from the answers run"
     shutil.rmtree(tmp_path / "out", ignore_errors=True)
+
+
+def mtimes(root: Path) -> dict[str, int]:
+    """Every file under `root` with its modification time in nanoseconds."""
+    return {
+        str(p.relative_to(root)): p.stat().st_mtime_ns
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+async def open_and_write(tmp_path: Path, step: str, change) -> None:
+    """Open `step` as `--screen` does, make `change` by keyboard, write from the review."""
+    options = Options(
+        offline=True,
+        screen=step,
+        config=str(tmp_path / "etc" / "config.toml"),
+        out_dir=str(tmp_path / "out"),
+    )
+    answers, code = load_existing_answers(options)
+    assert code == 0
+    answers.images.daemon_json = str(tmp_path / "docker" / "daemon.json")
+    app = create_app(answers, options)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert step == app.screen.STEP
+        if change is not None:
+            await change(pilot)
+            assert not app.screen.has_errors, app.screen.problems
+            await pilot.press("ctrl+g", "end", "enter")
+            await pilot.pause()
+        await pilot.press("ctrl+n")
+        for _ in range(100):
+            if isinstance(app.screen, DoneScreen):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, DoneScreen), app.screen.query_one(
+            "#plan-summary"
+        ).content
+
+
+async def test_target_screen_moves_the_output_folder(answers_file, tmp_path):
+    """--screen target, a new output folder: the answers run's files, nothing else."""
+    assert main(["--answers", str(answers_file()), "--yes", "--offline"]) == 0
+    first = snapshot(tmp_path)
+    out2 = str(tmp_path / "out2")
+    as_answers = answers_file({"target.out_dir": out2}, name="answers2.toml")
+    assert main(["--answers", str(as_answers), "--yes", "--offline"]) == 0
+    expected = snapshot(tmp_path)
+    changed = {n for n in expected if expected[n] != first.get(n)}
+    # The files move to the new folder; config.toml follows the files it names.
+    assert changed and all(
+        n.startswith("out2/") or n == "etc/config.toml" for n in changed
+    )
+    assert "etc/config.toml" in changed
+    restore(tmp_path, first)
+
+    async def set_out_dir(pilot):
+        await type_into(pilot, "f-target-out-dir", out2)
+
+    await open_and_write(tmp_path, "target", set_out_dir)
+
+    result = snapshot(tmp_path)
+    assert {n for n in result if result[n] != first.get(n)} == changed
+    for name in changed:
+        assert result[name] == expected[name], f"{name} differs from the answers run"
+
+
+async def test_review_with_no_change_touches_no_file(answers_file, tmp_path):
+    """--screen review on a set-up host, written with no change: every mtime kept."""
+    assert main(["--answers", str(answers_file()), "--yes", "--offline"]) == 0
+    before = mtimes(tmp_path)
+    first = snapshot(tmp_path)
+
+    await open_and_write(tmp_path, "review", None)
+
+    assert mtimes(tmp_path) == before
+    assert snapshot(tmp_path) == first

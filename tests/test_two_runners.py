@@ -200,6 +200,7 @@ def test_case_02_s3_keys_land_in_runners_cache_not_in_the_sub_table(cases_dir):
         "SecretKey": "FAKEsecretFAKEsecret",
         "BucketName": "team-ci-cache",
         "BucketLocation": "cn-hangzhou",
+        "PathStyle": False,  # OSS takes virtual-hosted requests only
     }
     # The misplaced keys the user wrote stay where they are (the lint offers the move).
     assert cache["gcs"]["Type"] == "gcs"

@@ -11,6 +11,7 @@ import copy
 import dataclasses
 import datetime as dt
 import difflib
+import re
 import tomllib
 import typing
 from pathlib import Path
@@ -124,12 +125,31 @@ def _convert(path: str, raw: object, hint, base: Path | None, problems: list[Pro
     raise TypeError(f"no converter for {hint!r}")
 
 
-# Keys that say the same thing two ways: giving one in a file overlaid on
-# earlier answers drops the other, or both would be set.
-_EITHER_OR = {
-    ("cluster", "kubeconfig"): "kubeconfig_path",
-    ("cluster", "kubeconfig_path"): "kubeconfig",
+# Earlier answers that belong to a value: when a file overlaid on them gives
+# that value anew, they are dropped unless the file gives them too (the
+# kubeconfig is given one way or the other; a new token has its own id and
+# dates, and a registration token replaces the runner token it produced).
+_BELONGS_TO = {
+    ("cluster", "kubeconfig"): ("kubeconfig_path",),
+    ("cluster", "kubeconfig_path"): ("kubeconfig",),
+    ("registration", "token"): (
+        "runner_token",
+        "runner_id",
+        "token_obtained_at",
+        "token_expires_at",
+    ),
+    ("registration", "runner_token"): (
+        "token",
+        "runner_id",
+        "token_obtained_at",
+        "token_expires_at",
+    ),
 }
+
+
+def _plain(value: object) -> object:
+    """A secret's value, so the same token given another way counts as unchanged."""
+    return value.reveal() if isinstance(value, Secret) else value
 
 
 def answers_from_data(
@@ -159,12 +179,33 @@ def answers_from_data(
                 problems.append(Problem(path, "unknown key" + _nearest(key, types)))
                 continue
             value = _convert(path, raw, types[key], base, problems)
-            if value is not None:
-                setattr(target, key, value)
-                other = _EITHER_OR.get((section, key))
-                if start is not None and other and other not in table:
-                    setattr(target, other, getattr(getattr(Answers(), section), other))
+            if value is None:
+                continue
+            before = getattr(target, key)
+            setattr(target, key, value)
+            if start is None or _plain(before) == _plain(value):
+                continue
+            blank = getattr(Answers(), section)
+            for other in _BELONGS_TO.get((section, key), ()):
+                if other not in table:
+                    setattr(target, other, getattr(blank, other))
     return answers, problems
+
+
+def _toml_error(text: str, exc: tomllib.TOMLDecodeError) -> str:
+    """tomllib's message, naming both lines when a key is set twice."""
+    from wizard.lint import key_set_twice
+
+    m = re.search(r"at line (\d+), column", str(exc))
+    twice = (
+        key_set_twice(text, int(m.group(1))) if m and "overwrite" in str(exc) else None
+    )
+    if twice is None:
+        return f"not valid TOML: {exc}"
+    return (
+        f"not valid TOML: a key is set twice, at line {twice[0]} and line "
+        f"{twice[1]}; keep one"
+    )
 
 
 def answers_data(path: str | Path) -> dict:
@@ -179,7 +220,7 @@ def answers_data(path: str | Path) -> dict:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidAnswers([Problem(str(path), f"not valid TOML: {exc}")]) from None
+        raise InvalidAnswers([Problem(str(path), _toml_error(text, exc))]) from None
     except RecursionError:
         raise InvalidAnswers(
             [Problem(str(path), "not valid TOML: arrays or tables nested too deeply")]
@@ -225,7 +266,12 @@ def load_answers(path: str | Path) -> Answers:
     answers, problems = read_answers(path)
     # Values are validated even when the structure had problems, so one run
     # lists every mistake in the file.
-    problems += [p for p in validate_answers(answers) if p.level == "error"]
+    reported = {p.field for p in problems}  # one message per field
+    problems += [
+        p
+        for p in validate_answers(answers)
+        if p.level == "error" and p.field not in reported
+    ]
     if problems:
         raise InvalidAnswers(problems)
     return answers

@@ -72,16 +72,35 @@ def log_path() -> Path:
     return Path(state) / "ask-runner-wizard" / "wizard.log"
 
 
+class _LogFileHandler(logging.StreamHandler):
+    """A handler on the log file opened by configure_logging; closing closes it."""
+
+    def close(self) -> None:
+        try:
+            self.flush()
+            self.stream.close()
+        finally:
+            super().close()
+
+
 def configure_logging() -> Path | None:
     """Log to a file only: the terminal belongs to the UI and to the report."""
     root = logging.getLogger()
     path = log_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Created 0600 up front: a log is private even though it holds no secret.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        os.close(fd)
-        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+        # Private even though it holds no secret: 0600, also when it existed
+        # with another mode, and never through a symlink someone planted.
+        fd = os.open(
+            path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600
+        )
+        try:
+            os.fchmod(fd, 0o600)
+            stream = os.fdopen(fd, "a", encoding="utf-8")
+        except OSError:
+            os.close(fd)
+            raise
+        handler: logging.Handler = _LogFileHandler(stream)
     except OSError:
         handler, path = logging.NullHandler(), None
     handler.setFormatter(
@@ -191,6 +210,11 @@ def run_answers(options: Options) -> int:
     print("\nLeft to do by hand:")
     for number, step in enumerate(plan.manual_steps, 1):
         print(f"  {number}. {step}")
+    if answers.review.apply and options.offline:
+        print(
+            "\nApply skipped: [review] apply = true, but --offline makes no "
+            "connection to the cluster; apply the manifests as listed above"
+        )
     if not options.offline and answers.review.apply:
         return _apply_manifests(answers, options)
     return EXIT_OK
@@ -220,7 +244,14 @@ def _answers_for_run(options: Options) -> tuple[Answers, list[str]]:
         changed = changed_answers(earlier, answers)
     # Values are validated even when the structure had problems, so one run
     # lists every mistake in the file.
-    problems += [p for p in validate_answers(answers) if p.level == "error"]
+    # A field the file got wrong already has its message; the value check
+    # would only repeat it in other words.
+    reported = {p.field for p in problems}
+    problems += [
+        p
+        for p in validate_answers(answers)
+        if p.level == "error" and p.field not in reported
+    ]
     if problems:
         raise InvalidAnswers(problems)
     return answers, changed

@@ -248,10 +248,49 @@ def parse_config(text: str, filename: str = "config.toml") -> Any:
     import tomlkit
     from tomlkit.exceptions import ParseError
 
+    if text.startswith("\ufeff"):
+        raise MalformedFileError(
+            Problem(
+                f"{filename}:1:1",
+                "the file starts with a byte-order mark; save it as UTF-8 without BOM",
+            )
+        )
     try:
         return tomlkit.parse(text)
     except ParseError as exc:
         raise MalformedFileError(parse_problem(text, exc, filename)) from None
+
+
+def key_set_twice(text: str, line: int, key: str = "") -> tuple[int, int] | None:
+    """For a key defined twice, the lines (1-based) of both definitions.
+
+    The second is the last line at or before `line` setting `key` (or the
+    key of line `line`); the first is found looking back in the same table,
+    up to its header. None when the pair is not found that way.
+    """
+    lines = text.splitlines()
+    line = min(line, len(lines))
+    if line < 1:
+        return None
+    if not key:
+        m = _KEY_BEFORE_EQ.match(lines[line - 1])
+        key = m.group(1).strip() if m else ""
+    if not key:
+        return None
+
+    def sets_key(number: int) -> bool:
+        src = lines[number - 1].strip()
+        return src.startswith(key) and src[len(key) :].lstrip().startswith("=")
+
+    found = []
+    for number in range(line, 0, -1):
+        if sets_key(number):
+            found.append(number)
+            if len(found) == 2:
+                return found[1], found[0]
+        elif lines[number - 1].strip().startswith("[") and found:
+            return None
+    return None
 
 
 def parse_problem(text: str, exc: Exception, filename: str) -> Problem:
@@ -273,6 +312,15 @@ def parse_problem(text: str, exc: Exception, filename: str) -> Problem:
                 f"{second[0]}; merge the two blocks into one (the runner refuses "
                 "the whole file)",
             )
+    dup_key = re.match(r'Key "([^"]+)" already exists', raw)
+    twice = key_set_twice(text, line, dup_key.group(1)) if dup_key else None
+    if twice is not None:
+        first, second = twice
+        return Problem(
+            f"{filename}:{second}:1",
+            f"{dup_key.group(1)} is set twice, at line {first} and line {second}; "
+            "keep one (the runner refuses the whole file)",
+        )
     m = _KEY_BEFORE_EQ.match(src)
     if (
         m

@@ -117,7 +117,7 @@ def read_existing(
         )
     text = fp.content.decode("utf-8", errors="replace")
     data = parse_config(text, str(config_path)).unwrap()
-    index, entry = _choose_runner(data, runner, config_path)
+    index, entry = _choose_runner(data, runner, config_path, text)
     folder = runner_dir(out_dir, str(entry.get("name", "")))
 
     state, problems = load_state(folder)
@@ -152,16 +152,19 @@ DEFAULT_DAEMON_JSON = "/etc/docker/daemon.json"
 
 
 def _choose_runner(
-    data: dict, runner: str | None, config_path: Path
+    data: dict, runner: str | None, config_path: Path, text: str = ""
 ) -> tuple[int, dict]:
+    from wizard.write.configtoml import runner_labels
+
     runners = [r for r in data.get("runners") or [] if isinstance(r, dict)]
     names = [str(r.get("name", "")) for r in runners]
+    labels = runner_labels(runners, text)
     if runner:
         matches = [i for i, n in enumerate(names) if n == runner]
         if not matches:
             raise ReadbackError(
                 f"no runner entry named {runner!r} in {config_path}; the entries are: "
-                + (", ".join(n or "(no name)" for n in names) or "none")
+                + (", ".join(labels) or "none")
             )
         if len(matches) > 1:
             raise ReadbackError(
@@ -173,7 +176,7 @@ def _choose_runner(
         return 0, runners[0]
     if not runners:
         raise ReadbackError(f"{config_path} has no runner entry to edit")
-    raise RunnerChoiceError(names)
+    raise RunnerChoiceError(labels)
 
 
 # --- config.toml ---------------------------------------------------------------

@@ -141,14 +141,18 @@ def check_runner_name(value: str) -> str | None:
 
 
 def check_tags(tags: list[str]) -> str | None:
-    for tag in tags:
-        if not tag.strip():
-            return "a tag is empty; remove the extra comma"
-        if "," in tag:
-            return f"tag {tag!r} holds a comma; give each tag as its own list item"
-    if len(set(tags)) != len(tags):
-        return "a tag is listed twice; remove the duplicate"
-    return None
+    """Every bad tag in one message, so one run shows them all."""
+    faults = []
+    if any(not tag.strip() for tag in tags):
+        faults.append("a tag is empty; remove the extra comma")
+    faults += [
+        f"tag {tag!r} holds a comma; give each tag as its own list item"
+        for tag in tags
+        if "," in tag
+    ]
+    twice = sorted({tag for tag in tags if tag.strip() and tags.count(tag) > 1})
+    faults += [f"tag {tag!r} is listed twice; remove the duplicate" for tag in twice]
+    return "; ".join(faults) or None
 
 
 def check_namespace(value: str) -> str | None:
@@ -386,6 +390,12 @@ def check_mirror_url(value: str) -> str | None:
         return f"{value!r} has no scheme; {_with_scheme(value)}"
     if not parts.hostname:
         return "the mirror URL has no host"
+    if parts.username or parts.password:
+        # The URL would be saved in daemon.json and the state file in clear.
+        return (
+            "a mirror URL holds no user or password; drop them and log in with "
+            "`docker login` instead"
+        )
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         return "docker accepts only scheme and host for a mirror: drop the path"
     return None
@@ -619,6 +629,22 @@ def _registration(a: Answers, out: _Collector) -> None:
             "registration.token_obtained_at",
             "give token_obtained_at with token_expires_at, or the runner rotates "
             "the token at once",
+        )
+    elif (
+        r.token_expires_at
+        and r.token_obtained_at
+        and r.token_expires_at <= r.token_obtained_at
+    ):
+        out.add(
+            "registration.token_expires_at",
+            "the token expires before it was obtained; swap the two dates or copy "
+            "them again from GitLab",
+        )
+    if r.runner_id is not None and r.runner_id < 1:
+        out.add(
+            "registration.runner_id",
+            f"{r.runner_id} is not a runner id; GitLab's ids start at 1 "
+            "(see the runner's page), or leave it out",
         )
     if r.tls_ca_file:
         out.add(
@@ -1066,7 +1092,8 @@ def validate_answers(answers: Answers) -> list[Problem]:
     for step in _STEP_CHECKS:
         problems.extend(validate_step(answers, step))
     problems.extend(_endpoints(answers))
-    return problems
+    # Two rules can reach the same conclusion about one field: say it once.
+    return list(dict.fromkeys(problems))
 
 
 def _endpoints(a: Answers) -> list[Problem]:

@@ -90,6 +90,7 @@ OWNED = {
         "SecretKey",
         "BucketName",
         "BucketLocation",
+        "PathStyle",
     ),
 }
 RESOURCE_KEYS = OWNED["runners.kubernetes"][9:]
@@ -225,6 +226,20 @@ def _runner_lines(text: str) -> list[int]:
         for i, line in enumerate(text.splitlines())
         if re.match(r"^\s*\[\[\s*runners\s*\]\]", line)
     ]
+
+
+def runner_labels(runners, text: str) -> list[str]:
+    """Each entry's name, or "(unnamed, line N)" so an entry without one can be found."""
+    lines = _runner_lines(text)
+    labels = []
+    for i, entry in enumerate(runners or []):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if isinstance(name, str) and name:
+            labels.append(name)
+        else:
+            where = f"line {lines[i]}" if i < len(lines) else f"entry {i + 1}"
+            labels.append(f"(unnamed, {where})")
+    return labels
 
 
 def find_runner(doc, name: str, text: str = "") -> int | None:
@@ -461,7 +476,7 @@ def merge_config(
     if t.mode == "edit":
         index = find_runner(doc, t.runner, text or "")
         if index is None:
-            known = [str(r.get("name", "?")) for r in doc.get("runners", [])]
+            known = runner_labels(doc.get("runners", []), text or "")
             raise ConfigError(
                 [
                     Problem(
@@ -497,7 +512,7 @@ def merge_config(
                 f"runner {new_name!r} is already in {name} with this token; "
                 "it was updated in place instead of added again"
             )
-    twin = _token_twin(doc, token, index)
+    twin = _token_twin(doc, token, index, text or "")
     if twin is not None:
         raise ConfigError(
             [
@@ -529,16 +544,21 @@ def merge_config(
         raise ConfigError(shape)
     notes += _merge_runner(runner, answers, access, written, is_new=index is None)
     _warn_concurrency(doc, runner, notes)
-    return MergeResult(tomlkit.dumps(doc), notes, written)
+    merged = tomlkit.dumps(doc)
+    if text and "\r\n" in text:
+        # A file kept with Windows line endings keeps them on the new lines too.
+        merged = merged.replace("\r\n", "\n").replace("\n", "\r\n")
+    return MergeResult(merged, notes, written)
 
 
-def _token_twin(doc, token: str, own: int | None) -> str | None:
+def _token_twin(doc, token: str, own: int | None, text: str) -> str | None:
     """The name of another entry already using `token`, if any."""
     if not token:
         return None
-    for i, r in enumerate(doc.get("runners", [])):
+    runners = doc.get("runners", [])
+    for i, r in enumerate(runners):
         if i != own and r.get("token") == token:
-            return str(r.get("name", "?"))
+            return runner_labels(runners, text)[i]
     return None
 
 
@@ -808,4 +828,10 @@ def _merge_cache(runner, a: Answers, ind: str, written) -> list[str]:
         if value:
             _set(s3, key, value, indent=s3_ind)
             written.append((f"runners.cache.s3.{key}", value))
+    # OSS answers only virtual-hosted requests (bucket.oss-….aliyuncs.com) and
+    # refuses path-style ones; without PathStyle the runner picks the style
+    # from ServerAddress, and for an endpoint it does not know that may be
+    # path-style. false pins the style OSS needs.
+    _set(s3, "PathStyle", False, indent=s3_ind)
+    written.append(("runners.cache.s3.PathStyle", False))
     return []

@@ -289,9 +289,15 @@ def build_plan(answers: Answers, *, config_path: Path, out_dir: Path) -> Plan:
                 "sudo systemctl restart docker   # docker reads daemon.json only at start"
             )
         else:
+            why = (
+                f"{source} was not writable for this user"
+                if source.parent.is_dir()
+                else f"the folder {source.parent} does not exist; is docker installed "
+                "on this host? create it first"
+            )
             steps.append(
                 f"sudo install -m 644 {daemon_path} {source} && sudo systemctl restart docker"
-                f"   # {source} was not writable for this user"
+                f"   # {why}"
             )
 
     existing = _read(config_path, seen)
