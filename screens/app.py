@@ -166,12 +166,18 @@ class WizardApp(App[int]):
 
         return list(validate_step(self.answers, step))
 
-    def refresh_states(self) -> None:
-        """Recompute each visited step's state: valid, warning or error."""
+    def refresh_states(self, known: dict[str, list[Problem]] | None = None) -> None:
+        """Recompute each visited step's state: valid, warning or error.
+
+        `known` holds problems just computed for a step, so they are not
+        computed twice for the same answers.
+        """
         from screens.marks import ERROR, VALID, WARNING
 
         for step in self.visited:
-            problems = self.problems_of(step)
+            problems = (known or {}).get(step)
+            if problems is None:
+                problems = self.problems_of(step)
             if any(p.level == ERROR for p in problems):
                 self.states[step] = ERROR
             elif problems:
@@ -190,6 +196,13 @@ class WizardApp(App[int]):
         except ModuleNotFoundError as exc:
             log.info("no live checks for %s: %s", step, exc.name)
             return []
+
+    def attempt_ended(self, name: str) -> None:
+        """A check's thread returned (maybe long after it was cancelled)."""
+        self.check_attempts[name] = max(self.check_attempts.get(name, 1) - 1, 0)
+        # The step shown now may not be the screen that started the attempt.
+        if isinstance(self.screen, StepScreen):
+            self.screen.run_queued(name)
 
     def absorb_facts(self, facts: dict[str, object]) -> None:
         """Prefill still-empty answers with what a check found."""

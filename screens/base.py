@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import copy
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -15,12 +15,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from screens import fields as F
 from screens.marks import ERROR, VALID, WARNING, mark
-from screens.widgets import CheckPanel, Field, StepList
+from screens.widgets import CheckPanel, Field, KeyBar, StepList
 from wizard.checks import NOT_CHECKED, RUNNING, Check, CheckResult
 from wizard.model import STEPS
 from wizard.problems import Problem
@@ -32,9 +32,6 @@ log = logging.getLogger(__name__)
 
 # Seconds of quiet typing before the live checks of a step run again.
 DEBOUNCE = 0.6
-# Seconds of quiet typing before the whole step is validated again: a key
-# only stores its value, so typing never waits for validation or redraws.
-REVALIDATE_DELAY = 0.25
 # Attempts of one check that may hold a connection at once: a thread stuck on
 # a silent server cannot be stopped, so a newer attempt waits for a slot.
 MAX_ATTEMPTS = 2
@@ -98,10 +95,10 @@ class StepScreen(Screen):
         self.checks: list[Check] = []
         self.check_workers: dict[str, Worker] = {}
         self.summary_shown: tuple[str, str] = ("", "")
-        self.blocked: bool | None = None  # Next was off at the last footer refresh
+        self.blocked: bool | None = None  # Next was off at the last key bar refresh
         # Checks whose answers changed since they last ran.
         self.stale_checks: set[str] = set()
-        self.revalidate_timer: Timer | None = None
+        self._fields: list[Field] | None = None
         # Checks waiting for an earlier attempt to end, and whether confirmed.
         self.queued_checks: dict[str, bool] = {}
 
@@ -131,7 +128,7 @@ class StepScreen(Screen):
                         yield Field(spec, F.get_value(self.wizard.answers, spec.path))
                     yield from self.extra()
                 yield CheckPanel(id="checks")
-        yield Footer()
+        yield KeyBar()
 
     def extra(self) -> Iterable[Widget]:
         """Widgets a step shows after its fields (previews, computed sizes)."""
@@ -148,8 +145,15 @@ class StepScreen(Screen):
         self.revalidate()
         self.start_checks()
 
+    @property
+    def fields(self) -> list[Field]:
+        """The step's fields, in order; looked up once, as they are never remounted."""
+        if self._fields is None:
+            self._fields = list(self.query(Field))
+        return self._fields
+
     def focus_first_field(self) -> None:
-        for field in self.query(Field):
+        for field in self.fields:
             if field.display:
                 field.control.focus()
                 return
@@ -177,27 +181,8 @@ class StepScreen(Screen):
         F.set_value(self.wizard.answers, spec.path, value)
         self.wizard.touched.add(spec.path)
         self.answer_changed(spec.path)
-        self.show_fields()  # cheap, and a choice's own questions appear at once
-        self.revalidate_soon()
+        self.revalidate()
         self.checks_changed(spec.path)
-
-    def revalidate_soon(self) -> None:
-        """Validate the step once typing pauses; `has_errors` never sees a stale state."""
-        if self.revalidate_timer is not None:
-            self.revalidate_timer.stop()
-        self.revalidate_timer = self.set_timer(REVALIDATE_DELAY, self.revalidate)
-
-    def show_fields(self) -> None:
-        """Show the fields that apply to the answers now, hide the others."""
-        for field in self.query(Field):
-            shown = self.field_shown(field.spec)
-            if field.display != shown:
-                field.display = shown
-
-    def flush_revalidation(self) -> None:
-        """Run a pending validation now (before Next, or when asked for errors)."""
-        if self.revalidate_timer is not None:
-            self.revalidate()
 
     def field_shown(self, spec: F.FieldSpec) -> bool:
         """Whether a field applies now; a step may also ask the app (offline…)."""
@@ -208,18 +193,15 @@ class StepScreen(Screen):
 
     def show_value(self, path: str) -> None:
         """Redraw the control of `path` from the model, after a change from elsewhere."""
-        for field in self.query(Field):
+        for field in self.fields:
             if field.spec.path == path:
                 field.set_control_value(F.get_value(self.wizard.answers, path))
 
     def revalidate(self) -> None:
         """Validate this step, show each problem beside its field, refresh the rest."""
-        if self.revalidate_timer is not None:
-            self.revalidate_timer.stop()
-            self.revalidate_timer = None
         self.problems = self.wizard.problems_of(self.STEP)
         placed: set[int] = set()
-        for field in self.query(Field):
+        for field in self.fields:
             spec = field.spec
             shown = self.field_shown(spec)
             if field.display != shown:
@@ -234,13 +216,18 @@ class StepScreen(Screen):
                 placed.update(id(p) for p in mine)
             field.show_problems(mine)
         self.show_summary([p for p in self.problems if id(p) not in placed])
-        self.wizard.refresh_states()
+        self.wizard.refresh_states({self.STEP: self.problems})
         self.query_one(StepList).show_states(self.wizard.states, self.STEP)
         self.refresh_extra()
-        # The footer rebuilds itself on every refresh: only when Next changes.
+        # Only when Next turns on or off: bindings refreshes are not free.
         if self.has_errors != self.blocked:
             self.blocked = self.has_errors
             self.refresh_bindings()
+
+    def refresh_bindings(self) -> None:
+        super().refresh_bindings()
+        for bar in self.query(KeyBar):  # none yet while the screen is composed
+            bar.show_keys()
 
     def show_summary(self, unplaced: list[Problem]) -> None:
         errors = [p for p in self.problems if p.level == ERROR]
@@ -269,7 +256,6 @@ class StepScreen(Screen):
 
     @property
     def has_errors(self) -> bool:
-        self.flush_revalidation()
         return any(p.level == ERROR for p in self.problems)
 
     # Navigation -----------------------------------------------------------
@@ -287,8 +273,6 @@ class StepScreen(Screen):
         return True
 
     def action_next(self) -> None:
-        if self.has_errors:
-            return  # typed just before Next: the pending validation said no
         index = STEPS.index(self.STEP)
         if index + 1 < len(STEPS):
             self.wizard.goto(STEPS[index + 1])
@@ -315,6 +299,7 @@ class StepScreen(Screen):
         """List this step's checks, and run those that need no go-ahead."""
         self.checks = self.wizard.checks_of(self.STEP)
         self.query_one(CheckPanel).set_rows(self.idle_rows())
+        self.refresh_bindings()  # Verify shows only when a check needs it
         self.run_checks(confirm=False)
 
     def idle_rows(self) -> list[tuple[str, str, str, str]]:
@@ -385,7 +370,7 @@ class StepScreen(Screen):
             attempts[check.name] = attempts.get(check.name, 0) + 1
             panel.update_row(check.name, check.label, RUNNING, "")
             self.check_workers[check.name] = self.run_worker(
-                _runner(check, snapshot, timeouts, self.attempt_ended),
+                _runner(check, snapshot, timeouts, self.wizard),
                 name=check.name,
                 group="check:" + check.name,
                 exclusive=True,
@@ -393,18 +378,11 @@ class StepScreen(Screen):
                 exit_on_error=False,
             )
 
-    def attempt_ended(self, name: str) -> None:
-        """A check's thread returned (maybe long after it was cancelled)."""
-        attempts = self.wizard.check_attempts
-        attempts[name] = max(attempts.get(name, 1) - 1, 0)
-        # The step shown now may be another screen than the one that started it.
-        try:
-            screen = self.wizard.screen
-        except Exception:  # the app is closing: nothing left to start
-            return
-        if isinstance(screen, StepScreen) and name in screen.queued_checks:
-            confirm = screen.queued_checks.pop(name)
-            screen.run_checks(confirm=confirm, only={name})
+    def run_queued(self, name: str) -> None:
+        """A slot for `name` is free again: start it if it was waiting for one."""
+        if name in self.queued_checks:
+            confirm = self.queued_checks.pop(name)
+            self.run_checks(confirm=confirm, only={name})
 
     def stop_checks(self) -> None:
         if self.check_timer is not None:
@@ -446,8 +424,8 @@ class StepScreen(Screen):
         """Hook: a step reacts to one of its check results (offers a fix, say)."""
 
 
-def _runner(check: Check, answers, timeouts, ended: Callable[[str], None]):
-    """A zero-argument callable for a thread worker; `ended` is told on the UI loop."""
+def _runner(check: Check, answers, timeouts, app: WizardApp):
+    """A zero-argument callable for a thread worker; the app hears when it returns."""
     loop = asyncio.get_running_loop()
 
     def run() -> CheckResult:
@@ -456,6 +434,6 @@ def _runner(check: Check, answers, timeouts, ended: Callable[[str], None]):
         finally:
             # The app may be gone by the time a hung attempt returns.
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(ended, check.name)
+                loop.call_soon_threadsafe(app.call_next, app.attempt_ended, check.name)
 
     return run

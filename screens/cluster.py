@@ -155,7 +155,7 @@ class ClusterScreen(StepScreen):
             return
         self.parsed_text = text
         summary = self.query_one("#kubeconfig-summary", Static)
-        field = next(f for f in self.query(Field) if f.spec.path == "cluster.context")
+        field = next(f for f in self.fields if f.spec.path == "cluster.context")
         try:
             info = parse_kubeconfig(text) if text.strip() else None
         except KubeconfigError:

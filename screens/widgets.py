@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -183,7 +184,9 @@ class Field(Vertical):
             control.value = bool(shown)
         elif isinstance(control, Select):
             known = [choice for choice, _ in self.choices]
-            control.value = shown if shown in known else Select.NULL
+            wanted = shown if shown in known else Select.NULL
+            if control.value != wanted:  # an equal value would still redraw it
+                control.value = wanted
         elif isinstance(control, RadioSet):
             for (choice, _), button in zip(
                 self.choices, control.query(RadioButton), strict=False
@@ -251,8 +254,14 @@ class StepList(OptionList):
         for step in self.steps:
             state = states.get(step, NOT_VISITED)
             here = mark("current") if step == current else " "
-            self.replace_option_prompt(step, f"{here}{mark(state)} {self.titles[step]}")
-        self.highlighted = self.steps.index(current)
+            prompt = f"{here}{mark(state)} {self.titles[step]}"
+            # Each replaced prompt redraws the list: only those that changed.
+            if self.prompts.get(step) != prompt:
+                self.prompts[step] = prompt
+                self.replace_option_prompt(step, prompt)
+        index = self.steps.index(current)
+        if self.highlighted != index:
+            self.highlighted = index
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -323,6 +332,62 @@ class CheckPanel(Vertical):
     @staticmethod
     def row_id(name: str) -> str:
         return "check-" + "".join(c if c.isalnum() else "-" for c in name)
+
+
+class KeyBar(Static):
+    """The step's keys on one line; unlike Textual's Footer it ignores focus changes.
+
+    The Footer rebuilds all its widgets whenever focus moves (each Tab), which
+    made moving between fields slow; these keys belong to the screen, not to
+    the focused field, so the line only changes when an action turns on or off.
+    """
+
+    DEFAULT_CSS = """
+    KeyBar { dock: bottom; height: 1; background: $panel; padding: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__("", id="keys", markup=False)
+        self.shown: tuple[tuple[str, str, bool], ...] = ()
+
+    def show_keys(self) -> None:
+        """Draw the screen's and the app's shown bindings; dim those that are off."""
+        screen = self.screen
+        by_key: dict[str, Binding] = {}
+        # Subclass bindings replace those they inherit for the same key.
+        for klass in reversed(type(screen).__mro__):
+            for binding in klass.__dict__.get("BINDINGS", ()):
+                if isinstance(binding, Binding):
+                    by_key[binding.key] = binding
+        for binding in self.app.BINDINGS:
+            if isinstance(binding, Binding):
+                by_key.setdefault(binding.key, binding)
+        keys = []
+        for binding in by_key.values():
+            if not binding.show or not binding.description:
+                continue
+            # The app's own keys (Quit) are always on; the screen says for its own.
+            state = (
+                True
+                if binding.action.startswith("app.") or binding in self.app.BINDINGS
+                else screen.check_action(binding.action, ())
+            )
+            if state is False:
+                continue
+            keys.append(
+                (self.app.get_key_display(binding), binding.description, state is None)
+            )
+        shown = tuple(keys)
+        if shown == self.shown:
+            return
+        self.shown = shown
+        parts = [
+            Content.styled(f"{key} {words}", "dim")
+            if off
+            else Content.assemble((key, "bold"), f" {words}")
+            for key, words, off in shown
+        ]
+        self.update(Content("  ").join(parts))
 
 
 def set_text(widget: Static, text: str) -> None:

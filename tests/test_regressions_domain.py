@@ -661,3 +661,81 @@ def test_the_s3_cache_on_oss_pins_virtual_hosted_requests(answers_file, tmp_path
     assert main(["--answers", str(answers_file()), "--yes", "--offline"]) == 0
     cache = tomllib.loads(config.read_text())["runners"][0]["cache"]
     assert "PathStyle" not in cache.get("s3", {})
+
+
+@pytest.mark.parametrize("mode", ["edit", "new"])
+def test_a_fifo_daemon_json_is_refused_without_hanging(
+    answers_file, tmp_path, capsys, mode
+):
+    fifo = tmp_path / "docker" / "daemon.json"
+    fifo.unlink()
+    os.mkfifo(fifo)
+    changes = {"target.mode": mode}
+    if mode == "new":
+        changes |= {
+            "registration.name": "fresh",
+            "registration.runner_token": "glrt-freshRUNNERtoken00000",
+        }
+    path = answers_file(changes)
+    assert main(["--answers", str(path), "--yes", "--offline"]) == 2
+    assert "not a regular file" in capsys.readouterr().err
+
+
+def test_a_corrupt_state_file_does_not_block_editing(answers_file, tmp_path, capsys):
+    path = answers_file()
+    assert main(["--answers", str(path), "--yes", "--offline"]) == 0
+    state = tmp_path / "out" / "gitlab-k8s" / "wizard-state.toml"
+    state.write_text("[spot\nbroken")
+    from wizard.readback import read_existing
+
+    loaded = read_existing(tmp_path / "etc" / "config.toml", tmp_path / "out")
+    assert any(
+        str(state) == p.field and "can be deleted" in p.message for p in loaded.problems
+    )
+    assert main(["--answers", str(path), "--yes", "--offline"]) == 0
+    assert "[wizard]" in state.read_text()  # written anew
+
+
+def test_an_earlier_versions_folder_is_still_read_back(answers_file, tmp_path):
+    """A runner set up when its folder was the plain slug keeps its saved answers."""
+    from wizard.readback import read_existing
+
+    path = answers_file(
+        {
+            "target.mode": "new",
+            "registration.name": "team k8s",
+            "registration.runner_token": "glrt-teamRUNNERtoken000000",
+            "cluster.namespace": "ci",
+        }
+    )
+    assert main(["--answers", str(path), "--yes", "--offline"]) == 0
+    new = runner_dir(tmp_path / "out", "team k8s")
+    new.rename(tmp_path / "out" / "team-k8s")  # where an earlier version wrote it
+    loaded = read_existing(
+        tmp_path / "etc" / "config.toml", tmp_path / "out", "team k8s"
+    )
+    assert loaded.answers.cache.access_key_secret is not None  # from its manifest
+    assert loaded.answers.spot.strategy == "market"  # from its state file
+
+
+def test_the_cli_reports_a_write_that_failed_midway(
+    answers_file, tmp_path, capsys, monkeypatch
+):
+    from wizard.write import files
+
+    real = files.atomic_write
+
+    def no_space_for_the_state(path, data, mode, *, secret=False):
+        if Path(path).name == "wizard-state.toml":
+            raise OSError(28, "No space left on device")
+        real(path, data, mode, secret=secret)
+
+    monkeypatch.setattr(files, "atomic_write", no_space_for_the_state)
+    config = tmp_path / "etc" / "config.toml"
+    before = config.read_bytes()
+    assert main(["--answers", str(answers_file()), "--yes", "--offline"]) == 1
+    err = capsys.readouterr().err
+    assert "wizard-state.toml failed (No space left on device)" in err
+    assert "already written: " in err and "client.key" in err.split("not written:")[0]
+    assert str(config) in err.split("not written:")[1]
+    assert config.read_bytes() == before  # config.toml goes last and was not reached

@@ -147,7 +147,7 @@ def _apply_flags(answers: Answers, options: Options) -> None:
 
 def run_answers(options: Options) -> int:
     """The non-interactive path: load, validate, check, plan, write, report."""
-    from wizard.write.files import WriteRefusedError
+    from wizard.write.files import PartialWriteError, WriteRefusedError
     from wizard.write.plan import plan_for_options, write_plan
 
     try:
@@ -185,6 +185,10 @@ def run_answers(options: Options) -> int:
         print("nothing was written; fix this first:", file=sys.stderr)
         for reason in exc.reasons:
             print(f"  {reason}", file=sys.stderr)
+        return EXIT_WRITE_FAILED
+    except PartialWriteError as exc:
+        # The message lists what was written, what was not, and the fix.
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_WRITE_FAILED
     except (OSError, RuntimeError) as exc:
         log.error("write failed: %s", type(exc).__name__)

@@ -77,7 +77,9 @@ def _mark(mark) -> str:
 
 
 # `key:` at the start of a YAML line, after any indentation and list dashes.
-_YAML_KEY = re.compile(r"""^(\s*(?:-\s+)*)((?:"[^"]*"|'[^']*'|[^\s:#"'][^:#]*?)\s*:)(\s|$)""")
+_YAML_KEY = re.compile(
+    r"""^(\s*(?:-\s+)*)((?:"[^"]*"|'[^']*'|[^\s:#"'][^:#]*?)\s*:)(\s|$)"""
+)
 
 
 def masked_line(line: str) -> str:

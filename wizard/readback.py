@@ -118,7 +118,10 @@ def read_existing(
     text = fp.content.decode("utf-8", errors="replace")
     data = parse_config(text, str(config_path)).unwrap()
     index, entry = _choose_runner(data, runner, config_path, text)
-    folder = runner_dir(out_dir, str(entry.get("name", "")))
+    names = [
+        str(r.get("name", "")) for r in data.get("runners") or [] if isinstance(r, dict)
+    ]
+    folder = _folder_of(out_dir, str(entry.get("name", "")), names)
 
     state, problems = load_state(folder)
     answers = state or Answers()
@@ -149,6 +152,31 @@ def read_existing(
 
 
 DEFAULT_DAEMON_JSON = "/etc/docker/daemon.json"
+
+
+def _legacy_slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "runner"
+
+
+def _folder_of(out_dir: Path, name: str, names: list[str]) -> Path:
+    """The runner's folder; for an earlier version's run, the folder it used.
+
+    Earlier versions named the folder by the plain slug of the runner name,
+    which two names could share; such a folder is used only when its state
+    file names this runner, or names none and no other entry shares the slug.
+    """
+    folder = runner_dir(out_dir, name)
+    if state_path(folder).exists():
+        return folder
+    legacy = Path(out_dir) / _legacy_slug(name)
+    if legacy == folder or not state_path(legacy).is_file():
+        return folder
+    state, _ = load_state(legacy)
+    if state is None:
+        return folder
+    owner = state.target.runner
+    shared = [n for n in names if n != name and _legacy_slug(n) == legacy.name]
+    return legacy if owner == name or (not owner and not shared) else folder
 
 
 def _choose_runner(

@@ -90,6 +90,10 @@ def render_state(answers: Answers) -> str:
         table = tomlkit.table()
         for name in names:
             value = getattr(obj, name)
+            if (section, name) == ("target", "runner"):
+                # The name the entry has in config.toml, which a new entry
+                # takes from registration.name: it says whose folder this is.
+                value = answers.registration.name or value
             if value is None or isinstance(value, Secret):
                 continue
             table.add(name, value)

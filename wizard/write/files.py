@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import difflib
+import errno
 import hashlib
 import logging
 import os
@@ -209,9 +210,14 @@ def preflight(paths: Iterable[Path], *, uid: int | None = None) -> list[str]:
 def fingerprint(path: Path) -> Fingerprint:
     """Read `path` and describe it; a missing file has `exists=False`."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        # Non-blocking open and a type check first: a FIFO would wait for a
+        # writer and a device such as /dev/zero would never end.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with open(fd, "rb") as fh:
             st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", str(path))
+            data = fh.read()
     except (FileNotFoundError, NotADirectoryError):
         # Under a file instead of a folder: it does not exist either; the
         # preflight before writing says why it cannot be created.
