@@ -156,7 +156,7 @@ def bench_latency(
                 app.send(b"\x0e")  # Ctrl+N; the step's checks start at once
                 start = len(app.output)
                 app.wait_for_text(first_screen_marker(number), since=start)
-            # The first field takes focus just after the screen is drawn.
+            # Let the step settle (its checks start, the screen is drawn) first.
             settle = time.perf_counter() + 1.0
             while time.perf_counter() < settle:
                 app.read(settle - time.perf_counter())

@@ -120,9 +120,7 @@ class StepScreen(Screen):
             yield StepList(STEPS, STEP_TITLES)
             with Vertical(id="main"):
                 with VerticalScroll(id="content"):
-                    yield Static(
-                        self.HELP + "\n\n" + KEYS_HELP, id="help", markup=False
-                    )
+                    # The help text is mounted on the first F1 (action_help).
                     yield Static("", id="summary", markup=False)
                     for spec in self.FIELDS:
                         yield Field(spec, F.get_value(self.wizard.answers, spec.path))
@@ -286,7 +284,19 @@ class StepScreen(Screen):
         self.query_one(StepList).focus()
 
     def action_help(self) -> None:
-        self.query_one("#help").toggle_class("-shown")
+        shown = self.query("#help")
+        if shown:
+            shown.first().toggle_class("-shown")
+            return
+        self.query_one("#content").mount(
+            Static(
+                self.HELP + "\n\n" + KEYS_HELP,
+                id="help",
+                classes="-shown",
+                markup=False,
+            ),
+            before=0,
+        )
 
     def on_step_list_jump(self, event: StepList.Jump) -> None:
         event.stop()

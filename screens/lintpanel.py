@@ -34,10 +34,21 @@ class LintPanel(Vertical):
         self.fingerprint = None
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="lint-findings", markup=False)
-        yield SelectionList[int](id="lint-fixes")
-        yield Button("Apply the ticked fixes", id="lint-apply", compact=True)
-        yield Static("", id="lint-result", markup=False)
+        # Built on the first finding (see `build`): most hosts have none, and the
+        # first screen is drawn sooner without these widgets.
+        return ()
+
+    def build(self) -> None:
+        """Mount the panel's widgets, once."""
+        if not self.children:
+            self.mount_all(
+                [
+                    Static("", id="lint-findings", markup=False),
+                    SelectionList[int](id="lint-fixes"),
+                    Button("Apply the ticked fixes", id="lint-apply", compact=True),
+                    Static("", id="lint-result", markup=False),
+                ]
+            )
 
     def show(self, path: Path) -> None:
         """Lint `path` and list what is wrong; hide the panel when it cannot be read."""
@@ -57,6 +68,9 @@ class LintPanel(Vertical):
         self.text = fp.content.decode("utf-8", errors="replace")
         self.findings = lint_config(self.text, str(path))
         self.display = bool(self.findings)
+        if not self.findings:
+            return
+        self.build()
         lines = [
             f"{len(self.findings)} problem(s) in {path.name} (the runner ignores or refuses these):"
         ]

@@ -39,7 +39,7 @@ FIELDS = (
     F.FieldSpec(
         "target.runner",
         "Name of the entry to edit",
-        "The name = value of the [[runners]] entry this wizard changes.",
+        "The value of name in the [[runners]] entry this wizard changes.",
         show_if=lambda a: a.target.mode == "edit",
     ),
     F.FieldSpec(

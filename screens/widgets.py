@@ -90,6 +90,16 @@ class Field(Vertical):
     def on_mount(self) -> None:
         if self.spec.kind == F.MULTILINE_SECRET:
             self.hide_text(bool(str(self.initial).strip()))
+        if self.spec.kind == F.RADIO:
+            self.highlight_chosen(self.initial)
+
+    def highlight_chosen(self, chosen: object) -> None:
+        """Start a radio list's highlight on the chosen option, not on the first."""
+        known = [choice for choice, _ in self.choices]
+        if chosen in known:
+            # RadioSet keeps its highlight in _selected and offers no public setter;
+            # its own mount moved it to the first option.
+            self.control._selected = known.index(chosen)
 
     def hide_text(self, hidden: bool) -> None:
         """Swap the multi-line editor for a one-line stand-in that reveals nothing."""
@@ -143,7 +153,8 @@ class Field(Vertical):
             return RadioSet(*buttons, id=wid)
         return Input(
             str(value),
-            placeholder=spec.placeholder,
+            # "e.g." so an example never reads as a value in a colourless terminal.
+            placeholder=f"e.g. {spec.placeholder}" if spec.placeholder else "",
             password=spec.kind == F.SECRET,
             type="integer" if spec.kind == F.INT else "text",
             compact=True,
@@ -193,6 +204,7 @@ class Field(Vertical):
             ):
                 button.value = choice == shown
             self.mark_chosen(shown)
+            self.highlight_chosen(shown)
 
     def set_choices(self, choices: tuple[tuple[str, str], ...], value: str) -> None:
         """Offer new choices in a Select and show `value` if it is one of them."""

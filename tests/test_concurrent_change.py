@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sharedpath import FIXTURES
 
 from wizard.answers import load_answers
 from wizard.problems import InvalidAnswers
@@ -20,7 +21,6 @@ from wizard.write.files import (
 from wizard.write.plan import build_plan, write_plan
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT.parent / "shared" / "reference" / "fixtures"
 EXAMPLE = ROOT / "examples" / "writeup.answers.toml"
 
 

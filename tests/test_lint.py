@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import tomlkit
+from sharedpath import SHARED
 
 from wizard import keys
 from wizard.lint import (
@@ -17,7 +18,6 @@ from wizard.lint import (
     scan_positions,
 )
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CASES = SHARED / "cases"
 FIXTURES = SHARED / "reference" / "fixtures"
 

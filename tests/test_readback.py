@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sharedpath import SHARED
 
 from wizard.answers import load_answers
 from wizard.lint import MalformedFileError
@@ -21,7 +22,6 @@ from wizard.write.files import diff_artifacts
 from wizard.write.plan import build_plan, write_plan
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 FIXTURES = SHARED / "reference" / "fixtures"
 EXAMPLE = ROOT / "examples" / "writeup.answers.toml"
 

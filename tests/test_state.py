@@ -5,6 +5,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+from sharedpath import FIXTURES
+
 from wizard.answers import load_answers
 from wizard.model import Answers
 from wizard.secret import Secret
@@ -20,7 +22,6 @@ from wizard.write.files import write_artifacts
 from wizard.write.plan import build_plan
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT.parent / "shared" / "reference" / "fixtures"
 
 
 def full_answers() -> Answers:

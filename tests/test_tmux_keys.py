@@ -31,7 +31,7 @@ SCREENS = (
 # A split escape sequence: the second packet arrives after Textual's default
 # 100 ms escape delay, as over a slow SSH link.
 SPLIT_GAP = 0.15
-# Seconds for the first field to take focus after a screen is drawn.
+# Seconds to let a screen settle before the escape-sequence tests type.
 FOCUS_SETTLE = 1.0
 SSH_ENV = {"SSH_CONNECTION": "192.0.2.1 50000 192.0.2.2 22"}
 
@@ -81,10 +81,9 @@ def type_into_url(pane: Tmux, setup: Setup, **env: str) -> None:
     open_screen(pane, setup, "registration", **env)
     url = "https://gitlab.example.com"
     pane.wait_for(url)
-    # Focus lands on the URL field a moment after the screen is drawn, and
-    # keys sent before that are lost or replace the URL (covered by
-    # test_keys_typed_as_a_screen_opens_are_kept); these tests are about
-    # escape sequences, so they let the focus settle first.
+    # Keys sent as the screen opens are covered by
+    # test_keys_typed_as_a_screen_opens_are_kept; these tests are about
+    # escape sequences, so they let the screen settle first.
     time.sleep(FOCUS_SETTLE)
     pane.keys("End")
     pane.type("/typed")

@@ -541,8 +541,9 @@ def unified_diff(
     if not groups:
         return ""
     out = [
-        f"--- {'/dev/null' if old is None else 'a/' + name}\n",
-        f"+++ {'/dev/null' if new is None else 'b/' + name}\n",
+        # An absolute path would read "a//tmp/..." after the prefix.
+        f"--- {'/dev/null' if old is None else 'a/' + name.lstrip('/')}\n",
+        f"+++ {'/dev/null' if new is None else 'b/' + name.lstrip('/')}\n",
     ]
     for group in groups:
         i1, i2, j1, j2 = group[0][1], group[-1][2], group[0][3], group[-1][4]
