@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 import logging
 from pathlib import Path
@@ -93,6 +94,8 @@ class WizardApp(App[int]):
         # The latest result of each live check, by check name, for the write.
         self.results: dict[str, tuple[Check, CheckResult]] = {}
         self.written: list[str] = []  # paths written by the review step
+        # The answers as last loaded or written: Ctrl+Q asks only when they differ.
+        self.saved = copy.deepcopy(answers)
         # Threads of each check still running, stale ones included (by check name).
         self.check_attempts: dict[str, int] = {}
 
@@ -144,15 +147,34 @@ class WizardApp(App[int]):
             config, out = self.paths()
             try:
                 loaded = read_existing(
-                    config, out, getattr(self.options, "runner", None)
+                    config, out, choice.runner or getattr(self.options, "runner", None)
                 )
             except (ReadbackError, MalformedFileError) as exc:
                 # Nothing loaded: the walk starts from empty answers and says why.
                 self.notify(str(exc), title="Not loaded", severity="error", timeout=10)
             else:
                 self.answers = loaded.answers
+                self.saved = copy.deepcopy(loaded.answers)
                 self.visited.update(s for s in STEPS if s != "review")
         self.push_screen(screen_class(choice.step)())
+
+    @property
+    def unsaved(self) -> bool:
+        """Whether the answers differ from what was loaded or last written."""
+        return self.answers != self.saved
+
+    async def action_quit(self) -> None:
+        """Quit at once, or ask first when answers would be lost.
+
+        Signals do not come here (screens.terminal calls exit()), so SIGTERM
+        and SIGHUP never wait for an answer.
+        """
+        from screens.quit import QuitScreen
+
+        if not self.unsaved or isinstance(self.screen, QuitScreen):
+            self.exit()
+            return
+        self.push_screen(QuitScreen())
 
     def goto(self, step: str) -> None:
         """Show a step's screen; its answers live in the model, so nothing is lost."""

@@ -36,6 +36,9 @@ DEBOUNCE = 0.6
 # a silent server cannot be stopped, so a newer attempt waits for a slot.
 MAX_ATTEMPTS = 2
 
+# Answers asked on two steps: typing one fills the other while it is empty.
+CARRIED = {"cluster.region": "cache.region", "cache.region": "cluster.region"}
+
 STEP_TITLES = {
     "target": "Target",
     "registration": "Registration",
@@ -178,9 +181,19 @@ class StepScreen(Screen):
             return
         F.set_value(self.wizard.answers, spec.path, value)
         self.wizard.touched.add(spec.path)
+        self.carry_over(spec.path, current, value)
         self.answer_changed(spec.path)
         self.revalidate()
         self.checks_changed(spec.path)
+
+    def carry_over(self, path: str, old: object, value: object) -> None:
+        """Copy an answer asked on two steps (the region) to the other, if not set apart."""
+        other = CARRIED.get(path)
+        if other is None or other in self.wizard.touched:
+            return
+        # Still empty, or still following this one as it is typed key by key.
+        if F.get_value(self.wizard.answers, other) in ("", old):
+            F.set_value(self.wizard.answers, other, value)
 
     def field_shown(self, spec: F.FieldSpec) -> bool:
         """Whether a field applies now; a step may also ask the app (offline…)."""
@@ -265,9 +278,8 @@ class StepScreen(Screen):
         if action == "back":
             return None if STEPS[0] == self.STEP else True
         if action == "confirm_checks":
-            return (
-                any(c.on_confirm_only for c in self.checks) and not self.wizard.offline
-            )
+            # Offline it stays on, so Ctrl+R can say why nothing runs.
+            return self.wizard.offline or any(c.on_confirm_only for c in self.checks)
         return True
 
     def action_next(self) -> None:
@@ -281,7 +293,9 @@ class StepScreen(Screen):
             self.wizard.goto(STEPS[index - 1])
 
     def action_steps(self) -> None:
-        self.query_one(StepList).focus()
+        # set_focus now, not focus() (deferred): keys typed right after Ctrl+G
+        # in the same burst must reach the step list, not the field.
+        self.set_focus(self.query_one(StepList))
 
     def action_help(self) -> None:
         shown = self.query("#help")
@@ -403,8 +417,10 @@ class StepScreen(Screen):
         self.check_workers.clear()
 
     def action_confirm_checks(self) -> None:
-        if not self.wizard.offline:
-            self.run_checks(confirm=True)
+        if self.wizard.offline:
+            self.notify("offline: checks are off (started with --offline)")
+            return
+        self.run_checks(confirm=True)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker

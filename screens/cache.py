@@ -23,9 +23,9 @@ HELP = (
 
 MODES = (
     ("off", "No shared cache"),
-    ("csi", "Mount the bucket as a volume (CSI, recommended)"),
-    ("s3", "GitLab's S3-compatible cache on OSS (no volume)"),
-    ("flexvolume", "Legacy flexVolume (keys in the PV; K8s < 1.20)"),
+    ("csi", "Bucket as a volume (CSI, recommended)"),
+    ("s3", "GitLab's S3 cache API on OSS (no volume)"),
+    ("flexvolume", "Legacy flexVolume (keys in PV; K8s < 1.20)"),
 )
 
 

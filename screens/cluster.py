@@ -138,6 +138,21 @@ class ClusterScreen(StepScreen):
         if path in ("cluster.kubeconfig", "cluster.kubeconfig_path"):
             # Parsed when typing pauses, with the step's validation, not per key.
             self.parsed_text = None
+        if path == "cluster.context":
+            self.namespace_from_context()
+
+    # Each listed context's own namespace (empty when it names none).
+    context_namespaces: dict[str, str] | None = None
+
+    def namespace_from_context(self) -> None:
+        """Prefill the namespace from the chosen context unless the operator typed one."""
+        if "cluster.namespace" in self.wizard.touched:
+            return
+        answers = self.wizard.answers
+        wanted = (self.context_namespaces or {}).get(answers.cluster.context, "")
+        if wanted and wanted != answers.cluster.namespace:
+            answers.cluster.namespace = wanted
+            self.show_value("cluster.namespace")
 
     def revalidate(self) -> None:
         if self.parsed_text is None:
@@ -174,6 +189,8 @@ class ClusterScreen(StepScreen):
             (c.name, f"{c.name} ({c.server or 'no server'})") for c in info.contexts
         )
         self.set_context_choices(field, choices)
+        self.context_namespaces = {c.name: c.namespace for c in info.contexts}
+        self.namespace_from_context()
         current = info.current_context or "(none: pick a context)"
         set_text(
             summary, f"Kubeconfig: {len(names)} context(s); current-context: {current}."

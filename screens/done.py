@@ -46,6 +46,41 @@ def done_text(plan: Any, report: Any, notes: Iterable[str] = ()) -> str:
     return "\n".join(lines)
 
 
+class IndentedText(Static):
+    """Plain text whose wrapped lines keep their line's indent (paths, numbered steps)."""
+
+    def render(self):
+        from rich.console import Group
+        from rich.padding import Padding
+        from rich.text import Text
+
+        rows = []
+        for line in str(self.content).splitlines() or [""]:
+            body = line.lstrip(" ")
+            indent = len(line) - len(body)
+            # A numbered step's continuation lines sit under its text, not its number.
+            number = body.split(" ", 1)[0]
+            if number.endswith(".") and number[:-1].isdigit():
+                rows.append(_hanging(body, indent, len(number) + 1))
+            else:
+                rows.append(Padding(Text(body), (0, 0, 0, indent)))
+        return Group(*rows)
+
+
+def _hanging(body: str, indent: int, hang: int):
+    """A numbered line: the number at `indent`, its wrapped text `hang` further in."""
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    number, _, rest = body.partition(" ")
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(width=hang - 1, no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row(Text(number), Text(rest))
+    return Padding(grid, (0, 0, 0, indent))
+
+
 class DoneScreen(Screen):
     """Lists the written files and the steps left to the operator."""
 
@@ -67,7 +102,7 @@ class DoneScreen(Screen):
             f"ask-runner-wizard {mark('sep')} written", id="title", markup=False
         )
         with VerticalScroll():
-            yield Static(
+            yield IndentedText(
                 done_text(self.plan, self.report, self.notes), id="result", markup=False
             )
             yield Button("Quit", id="quit", variant="primary")

@@ -22,7 +22,7 @@ HELP = (
 
 EGRESS = (
     ("nat", "NAT gateway with SNAT for the pods' vSwitches"),
-    ("eip", "A public IP (EIP) per pod: ECI only, paid per pod"),
+    ("eip", "EIP per pod: ECI only, each pod pays for it"),
     ("none", "No internet: helper image from inside the VPC"),
 )
 

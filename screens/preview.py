@@ -18,9 +18,12 @@ TOPICS = {
 # The map tables of [runners.kubernetes] that a preview may show.
 TABLES = ("pod_annotations", "pod_labels")
 
+# Plain [runners.kubernetes] keys each step explains (matched as key endings).
+SCALARS = {"resources": ("_request", "_limit")}
+
 
 def pod_settings(answers: Answers) -> dict[str, dict[str, str]]:
-    """The annotation and label tables the domain's merge writes for these answers."""
+    """The annotation and label tables (and, as "", the plain keys) the merge writes."""
     from wizard.write.configtoml import ClusterAccess, merge_config
 
     # Merged into an empty file as a new entry, so neither the target file nor
@@ -36,7 +39,9 @@ def pod_settings(answers: Answers) -> dict[str, dict[str, str]]:
     result = merge_config(None, trial, ClusterAccess())
     tables: dict[str, dict[str, str]] = {}
     for path, value in result.written:
-        table = path.rpartition(".")[2]
+        parent, _, table = path.rpartition(".")
+        if parent == "runners.kubernetes" and isinstance(value, str | int):
+            tables.setdefault("", {})[table] = str(value)
         if table in TABLES and isinstance(value, dict):
             tables.setdefault(table, {}).update(
                 {str(k): str(v) for k, v in value.items()}
@@ -51,6 +56,11 @@ def pod_settings_text(answers: Answers, topic: str) -> str:
     except (InvalidAnswers, ValueError):
         return "Written to config.toml: shown once this step's errors are fixed."
     lines = []
+    plain = settings.pop("", {})
+    mine = {k: v for k, v in plain.items() if k.endswith(SCALARS.get(topic, ()))}
+    if mine:
+        lines.append("[runners.kubernetes]")
+        lines.extend(f'  {k} = "{v}"' for k, v in mine.items())
     for table, entries in settings.items():
         mine = {k: v for k, v in entries.items() if any(w in k for w in TOPICS[topic])}
         if mine:

@@ -25,6 +25,7 @@ class ResumeChoice:
 
     step: str
     load: bool
+    runner: str | None = None  # the entry to load, when config.toml has several
 
 
 class ResumeScreen(ModalScreen[ResumeChoice]):
@@ -40,10 +41,13 @@ class ResumeScreen(ModalScreen[ResumeChoice]):
     ResumeScreen OptionList { height: auto; max-height: 14; }
     """
 
-    def __init__(self, where: str, runners: list[str]) -> None:
+    def __init__(self, where: str, runners: list[str], ask_runner: bool = True) -> None:
         super().__init__()
         self.where = where
         self.runners = runners
+        # With several entries, loading needs to know which one (unless --runner said).
+        self.ask_runner = ask_runner and len(runners) > 1
+        self.pending: ResumeChoice | None = None
 
     def compose(self) -> ComposeResult:
         entries = ", ".join(self.runners) if self.runners else "none"
@@ -52,6 +56,7 @@ class ResumeScreen(ModalScreen[ResumeChoice]):
                 f"This host was set up before ({self.where}; runner entries: "
                 f"{entries}). Change one step with the values already written, "
                 "or walk every step.",
+                id="resume-question",
                 markup=False,
             )
             yield OptionList(
@@ -66,10 +71,27 @@ class ResumeScreen(ModalScreen[ResumeChoice]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
+        if self.pending is not None:
+            # The second question: which runner entry to load.
+            name = self.runners[event.option_index]
+            self.dismiss(ResumeChoice(self.pending.step, load=True, runner=name))
+            return
         choice = event.option.id or WALK
         if choice == FRESH:
             self.dismiss(ResumeChoice(STEPS[0], load=False))
-        elif choice == WALK:
-            self.dismiss(ResumeChoice(STEPS[0], load=True))
-        else:
-            self.dismiss(ResumeChoice(choice, load=True))
+            return
+        picked = ResumeChoice(STEPS[0] if choice == WALK else choice, load=True)
+        if not self.ask_runner:
+            self.dismiss(picked)
+            return
+        self.pending = picked
+        self.query_one("#resume-question", Static).update(
+            f"{self.where} has {len(self.runners)} runner entries: "
+            "which one should be loaded?"
+        )
+        options = self.query_one("#resume-choices", OptionList)
+        options.clear_options()
+        options.add_options(
+            [Option(f"Runner entry: {n or '(no name)'}") for n in self.runners]
+        )
+        options.highlighted = 0

@@ -23,8 +23,8 @@ HELP = (
     "This is everything the wizard will write. config.toml is merged, never "
     "regenerated; files holding credentials are mode 0600 and their secrets are "
     "masked below. Each changed file is backed up first and replaced atomically; "
-    "unchanged files are not touched. Open a file's diff with Enter. Ctrl+N or "
-    "the Write button writes them all."
+    "unchanged files are not touched. Open a file's diff with Enter. Only Ctrl+N "
+    "(or a click on the Write button) writes them all."
 )
 
 FIELDS = (
@@ -68,7 +68,11 @@ class ReviewScreen(StepScreen):
 
     def extra(self) -> Iterable[Widget]:
         yield Static("", id="plan-summary", markup=False)
-        yield Button("Write files", id="write", variant="primary")
+        button = Button("Write files (Ctrl+N)", id="write", variant="primary")
+        # Not a Tab stop: Enter meant for a diff above must never write. Ctrl+N,
+        # shown as "Write" in the key line, or a click is the deliberate action.
+        button.can_focus = False
+        yield button
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -172,6 +176,7 @@ class ReviewScreen(StepScreen):
 
             plan, report, notes = event.worker.result
             self.wizard.written = [str(p) for p in report_paths(report)]
+            self.wizard.saved = copy.deepcopy(self.wizard.answers)
             self.app.switch_screen(DoneScreen(plan, report, notes))
         elif event.state == WorkerState.ERROR:
             self.writing = False

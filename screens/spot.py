@@ -75,6 +75,14 @@ class SpotScreen(StepScreen):
     HELP = HELP
     FIELDS = FIELDS
 
+    def answer_changed(self, path: str) -> None:
+        answers = self.wizard.answers
+        # The price field hides without "cap": a stale price would warn unfixably.
+        spot = answers.spot
+        if path == "spot.strategy" and spot.strategy != "cap" and spot.price_limit:
+            spot.price_limit = ""
+            self.show_value("spot.price_limit")
+
     def extra(self) -> Iterable[Widget]:
         yield Static("", id="spot-preview", classes="preview", markup=False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 
 from textual.widget import Widget
@@ -56,6 +57,37 @@ class TargetScreen(StepScreen):
     STEP = "target"
     HELP = HELP
     FIELDS = FIELDS
+
+    # The runner entry whose written values were loaded last, so each is read once.
+    loaded_runner: str | None = None
+
+    def answer_changed(self, path: str) -> None:
+        if path in ("target.mode", "target.runner", "target.config"):
+            self.load_entry()
+
+    def load_entry(self) -> None:
+        """On "edit" with the name of an entry in config.toml, load what it holds."""
+        from wizard.lint import MalformedFileError
+        from wizard.readback import ReadbackError, read_existing, runner_names
+
+        app = self.wizard
+        target = app.answers.target
+        if target.mode != "edit" or target.runner == self.loaded_runner:
+            return
+        config, out = app.paths()
+        try:
+            if target.runner not in runner_names(config):
+                return  # still being typed, or not an entry: nothing to load
+            loaded = read_existing(config, out, target.runner)
+        except (OSError, ValueError, ReadbackError, MalformedFileError) as exc:
+            app.notify(str(exc), title="Not loaded", severity="error", timeout=10)
+            return
+        # The operator's choices on this step stay; the rest comes from the entry.
+        loaded.answers.target = copy.deepcopy(target)
+        app.answers = loaded.answers
+        app.saved = copy.deepcopy(loaded.answers)
+        self.loaded_runner = target.runner
+        app.notify(f"Loaded the values written for runner {target.runner}.")
 
     def extra(self) -> Iterable[Widget]:
         yield Static("", id="target-file", classes="preview", markup=False)

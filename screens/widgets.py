@@ -35,6 +35,11 @@ class Field(Vertical):
     DEFAULT_CSS = """
     Field { height: auto; margin-bottom: 1; }
     Field > .label { text-style: bold; }
+    Field:focus-within > .label { text-style: bold reverse; }
+    Field Checkbox:focus > .toggle--label { text-style: bold reverse; }
+    Field RadioSet:focus > RadioButton.-selected > .toggle--label {
+        text-style: bold reverse;
+    }
     Field > .help { color: $text-muted; }
     Field > .problem { display: none; }
     Field > .problem.-error { display: block; color: $text-error; }
@@ -112,7 +117,20 @@ class Field(Vertical):
         area.display = not hidden
         button.display = hidden
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # A mark, not only a style: the focused field shows in any terminal.
+        self.mark_focus(True)
+        # The label and help above the control come into view with it.
+        self.scroll_visible(animate=False)
+
+    def mark_focus(self, focused: bool) -> None:
+        if self.spec.kind == F.BOOL:
+            return  # a checkbox has no label line; its own label turns reverse
+        prefix = mark("current") + " " if focused else ""
+        set_text(self.query_one(".label", Static), prefix + self.spec.label)
+
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self.mark_focus(False)
         if (
             self.spec.kind == F.MULTILINE_SECRET
             and isinstance(event.widget, TextArea)
@@ -285,27 +303,51 @@ class CheckPanel(Vertical):
     """One line per live check of the step: a mark, what it checks, status and why."""
 
     DEFAULT_CSS = """
-    CheckPanel { height: auto; max-height: 7; border-top: solid $primary; }
+    CheckPanel { height: auto; max-height: 5; border-top: solid $primary; }
     CheckPanel > .title { text-style: bold; }
+    CheckPanel > .check { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     CheckPanel > .check.-error { color: $text-error; }
     CheckPanel > .check.-warning { color: $text-warning; }
     CheckPanel > .check.-ok { color: $text-success; }
     """
 
+    # Statuses that need no attention: all rows fold into the title line then.
+    QUIET = ("ok", "not checked")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rows: dict[str, tuple[str, str]] = {}  # check name: (status, why)
+
     def compose(self) -> ComposeResult:
-        yield Static("Live checks", classes="title")
+        yield Static("Live checks", classes="title", markup=False)
         yield Static("", id="checks-empty")
+
+    def fold(self) -> None:
+        """One title line while every check is ok or not checked; else one line each."""
+        quiet = all(status in self.QUIET for status, _ in self.rows.values())
+        title = "Live checks"
+        if quiet and self.rows:
+            counts: dict[str, int] = {}
+            for status, _ in self.rows.values():
+                counts[status] = counts.get(status, 0) + 1
+            title += ": " + ", ".join(f"{n} {s}" for s, n in counts.items())
+            whys = {why for _, why in self.rows.values()}
+            if len(whys) == 1 and "" not in whys:
+                title += f" ({whys.pop()})"
+        set_text(self.query_one(".title", Static), title)
+        for row in self.query(".check"):
+            row.display = not quiet
 
     def set_rows(self, rows: list[tuple[str, str, str, str]]) -> None:
         """Show exactly these rows: (check name, label, status, why)."""
         wanted = {self.row_id(name) for name, *_ in rows}
+        self.rows = {name: (status, why) for name, _, status, why in rows}
         for old in self.query(".check"):
             if old.id not in wanted:
                 old.remove()
-        set_text(
-            self.query_one("#checks-empty", Static),
-            "" if rows else "No live checks for this step.",
-        )
+        empty = self.query_one("#checks-empty", Static)
+        set_text(empty, "" if rows else "No live checks for this step.")
+        empty.display = not rows  # an empty line would still take a row
         # Rows already shown are updated in place: a removal is only done
         # later, so mounting a row again under its id could collide with it.
         present = {row.id for row in self.query(".check")}
@@ -322,11 +364,14 @@ class CheckPanel(Vertical):
         for name, label, status, why in rows:
             if self.row_id(name) in present:
                 self.update_row(name, label, status, why)
+        self.call_after_refresh(self.fold)  # the new rows are mounted by then
 
     def update_row(self, name: str, label: str, status: str, why: str) -> None:
         row = self.query_one("#" + self.row_id(name), Static)
         row.set_classes(self.row_classes(status))
         set_text(row, self.line(label, status, why))
+        self.rows[name] = (status, why)
+        self.fold()
 
     def row_text(self, name: str) -> str:
         """What one check's line says, as plain text."""

@@ -142,9 +142,9 @@ def test_ci_example_works_on_both_executors(writeup):
     run(answers, config, out)
     doc = yaml.safe_load((out / "gitlab-k8s" / "gitlab-ci.example.yml").read_text())
     job = doc["test"]
-    assert job["services"] == [{"name": "postgres:10-alpine", "alias": "db"}]
+    assert job["services"] == [{"name": "postgres:16-alpine", "alias": "db"}]
     assert 'export DB_HOST="${CI_SERVICE_HOST:-db}"' in job["script"]
-    assert "jdk" in job["image"]
+    assert job["image"] == "eclipse-temurin:17-jdk"
     assert job["tags"] == ["docker", "k8s"]
     assert job["artifacts"]["reports"]["junit"]
 

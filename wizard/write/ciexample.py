@@ -7,7 +7,8 @@ import json
 from wizard.model import Answers
 
 DEFAULT_JDK_IMAGE = "eclipse-temurin:17-jdk"
-DATABASE_IMAGE = "postgres:10-alpine"
+# The write-up used postgres 10, which is past its end of life.
+DATABASE_IMAGE = "postgres:16-alpine"
 
 
 def _quote(value: str) -> str:
@@ -17,7 +18,9 @@ def _quote(value: str) -> str:
 
 def render_ci_example(answers: Answers) -> str:
     """The write-up's job: JDK image, postgres service `db`, DB_HOST from CI_SERVICE_HOST."""
-    image = answers.images.image or DEFAULT_JDK_IMAGE
+    # The job names its own JDK image: the runner's default build image
+    # (images.image) serves jobs without `image:` and need not have a JDK.
+    image = DEFAULT_JDK_IMAGE
     tags = answers.registration.tags
     lines = [
         "# Example job for the runner set up by ask-runner-wizard.",

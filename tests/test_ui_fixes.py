@@ -1,0 +1,314 @@
+"""Pilot tests for the problems a new user met walking the wizard at 80x24."""
+
+from __future__ import annotations
+
+from test_screens import SIZE, app_at, field, screen_text
+from textual import events
+from textual.widgets import Input, Static
+
+from screens import fields as F
+from screens.app import create_app, screen_class
+from screens.marks import mark
+from screens.quit import QuitScreen
+from screens.resume import ResumeScreen
+from screens.review import ReviewScreen
+from screens.testing import choose, focus, paste_into, type_into
+from screens.widgets import CheckPanel
+from wizard.model import STEPS, Answers
+from wizard.options import Options
+from wizard.write.files import unified_diff
+
+
+def burst(app, *keys: str) -> None:
+    """Queue keys at once, as a terminal delivers a fast burst, before any is handled."""
+    for key in keys:
+        event = events.Key(key, None)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+def spot_answers(strategy: str, price: str = "") -> Answers:
+    answers = Answers()
+    answers.spot.strategy = strategy
+    answers.spot.price_limit = price
+    return answers
+
+
+async def test_keys_after_ctrl_g_reach_the_step_list():
+    """Ctrl+G Down Enter in one burst jumps a step and never changes the field."""
+    app = app_at("spot", spot_answers("on-demand"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.focused.id == "f-spot-strategy"
+        burst(app, "ctrl+g", "down", "enter")
+        await pilot.pause(0.2)
+        assert app.answers.spot.strategy == "on-demand"
+        assert app.screen.STEP == "resources"
+
+
+async def test_resume_asks_which_entry_when_there_are_several(workdir):
+    """Several entries and no --runner: the dialog asks, then loads that entry."""
+    config = workdir("config-two-runners.toml")
+    app = create_app(Answers(), Options(config=str(config), offline=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("home", *["down"] * STEPS.index("cluster"), "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ResumeScreen)
+        question = str(app.screen.query_one("#resume-question", Static).content)
+        assert "which one" in question
+        await pilot.press("down", "enter")  # the second entry: k8s
+        await pilot.pause()
+        assert app.screen.STEP == "cluster"
+        assert app.answers.target.runner == "k8s"
+        assert app.answers.cluster.namespace == "ci"
+
+
+async def test_target_edit_with_a_name_loads_that_entry(workdir):
+    """Edit + an entry's name on the Target step loads what that entry holds."""
+    config = workdir("config-two-runners.toml")
+    app = app_at("target", config=str(config))
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, "f-target-mode", "edit")
+        await type_into(pilot, "f-target-runner", "k8s")
+        await pilot.pause()
+        assert app.answers.target.runner == "k8s"
+        assert app.answers.target.mode == "edit"
+        assert app.answers.cluster.namespace == "ci"
+
+
+async def test_resources_preview_lists_requests_and_limits():
+    """The requests and limits written to config.toml are in the step's preview."""
+    answers = Answers()
+    answers.resources.cpu_request = "2"
+    answers.resources.memory_limit = "8Gi"
+    app = app_at("resources", answers)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = str(app.screen.query_one("#size-preview", Static).content)
+        assert "nothing" not in text
+        assert 'cpu_request = "2"' in text and 'memory_limit = "8Gi"' in text
+
+
+async def test_enter_on_the_review_never_writes(answers_file):
+    """Tab and Enter anywhere on the review: nothing is written; Ctrl+N writes."""
+    from test_screens import done_after_write
+
+    from wizard.answers import load_answers
+
+    answers = load_answers(answers_file())
+    app = app_at("review", answers)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        # Tab through every stop (twice round); Write is never one of them.
+        seen = set()
+        for _ in range(30):
+            await pilot.press("tab")
+            seen.add(app.focused.id if app.focused else None)
+        assert "write" not in seen
+        for _ in range(6):
+            await pilot.press("tab", "enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ReviewScreen)
+        assert app.written == []
+        assert "file(s) written" in await done_after_write(pilot)
+
+
+async def test_ctrl_q_asks_only_with_unsaved_changes():
+    """Changed answers: Ctrl+Q asks y/n; n stays, y quits."""
+    app = app_at("spot", spot_answers("on-demand"))
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, "f-spot-strategy", "market")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, QuitScreen)
+        assert "Quit without writing? y/n" in screen_text(app)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen.STEP == "spot" and app.return_code is None
+        await pilot.press("ctrl+q", "y")
+        await pilot.pause()
+        assert app.return_code == 0
+
+
+async def test_ctrl_q_without_changes_quits_at_once():
+    app = app_at("spot")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.return_code == 0
+
+
+async def test_focused_field_is_marked_without_colour():
+    """The focused field's label carries a mark, so focus shows in any terminal."""
+    app = app_at("registration")
+    async with app.run_test(size=SIZE) as pilot:
+        await focus(pilot, "f-registration-url")
+        label = str(field(app, "registration.url").query_one(".label").content)
+        assert label.startswith(mark("current") + " ")
+        assert mark("current") + " " + field(
+            app, "registration.url"
+        ).spec.label in screen_text(app)
+        await pilot.press("tab")
+        label = str(field(app, "registration.url").query_one(".label").content)
+        assert not label.startswith(mark("current"))
+
+
+async def test_quiet_check_panel_takes_two_rows():
+    """All checks ok or not checked: one title line; a failure shows one line each."""
+    app = app_at("cluster")
+    why = "offline: started with --offline"
+    rows = [(f"c{n}", f"Check {n}", "not checked", why) for n in range(4)]
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.screen.query_one(CheckPanel)
+        panel.set_rows(rows)
+        await pilot.pause(0.1)
+        assert panel.outer_size.height <= 2
+        title = str(panel.query_one(".title", Static).content)
+        assert "4 not checked" in title and "offline" in title
+        panel.update_row("c1", "Check 1", "error", "a long reason " * 8)
+        await pilot.pause(0.1)
+        # Title, border and one line per check: a long reason does not wrap.
+        assert panel.outer_size.height == 5
+        assert "Check 1: error" in screen_text(app)
+
+
+async def test_radio_highlight_starts_on_the_chosen_option():
+    """Reopening Spot with "cap": Enter keeps cap; Up Up Enter gives on-demand."""
+    app = app_at("spot", spot_answers("cap", "0.5"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.focused.id == "f-spot-strategy"
+        await pilot.press("enter")
+        assert app.answers.spot.strategy == "cap"
+        await pilot.press("up", "up", "enter")
+        assert app.answers.spot.strategy == "on-demand"
+
+
+async def test_namespace_comes_from_the_chosen_context():
+    """A context with its own namespace prefills the field the operator left alone."""
+    kubeconfig = (
+        "apiVersion: v1\nkind: Config\ncurrent-context: ci\n"
+        "clusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:6443\n"
+        "users:\n- name: u\n  user:\n    token: abc\n"
+        "contexts:\n- name: ci\n  context:\n    cluster: c\n    user: u\n"
+        "    namespace: gitlab\n"
+    )
+    app = app_at("cluster")
+    async with app.run_test(size=SIZE) as pilot:
+        await paste_into(pilot, "f-cluster-kubeconfig", kubeconfig)
+        await pilot.pause(0.2)
+        assert app.answers.cluster.context == "ci"
+        assert app.answers.cluster.namespace == "gitlab"
+        assert field(app, "cluster.namespace").control.value == "gitlab"
+
+
+async def test_typed_namespace_is_kept_over_the_context():
+    answers = Answers()
+    app = app_at("cluster", answers)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-cluster-namespace", "mine")
+        await paste_into(
+            pilot,
+            "f-cluster-kubeconfig",
+            "apiVersion: v1\nkind: Config\ncurrent-context: ci\nclusters: []\n"
+            "users: []\ncontexts:\n- name: ci\n  context:\n    namespace: gitlab\n",
+        )
+        await pilot.pause(0.2)
+        assert app.answers.cluster.namespace == "mine"
+
+
+async def test_region_typed_on_cluster_reaches_the_cache():
+    app = app_at("cluster")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-cluster-region", "cn-beijing")
+        assert app.answers.cache.region == "cn-beijing"
+        app.goto("cache")
+        await pilot.pause()
+        assert field(app, "cache.region").control.value == "cn-beijing"
+
+
+async def test_leaving_cap_clears_the_hidden_price():
+    """From cap to on-demand: the hidden price goes, and so does its warning."""
+    app = app_at("spot", spot_answers("cap", "0.123456"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert any(p.field == "spot.price_limit" for p in app.screen.problems)
+        await choose(pilot, "f-spot-strategy", "on-demand")
+        await pilot.pause()
+        assert app.answers.spot.price_limit == ""
+        assert not any(p.field == "spot.price_limit" for p in app.screen.problems)
+
+
+def test_radio_choices_fit_the_content_width():
+    """At 80 columns a radio option has about 46 cells for its words."""
+    for step in STEPS:
+        for spec in screen_class(step).FIELDS:
+            if spec.kind != F.RADIO:
+                continue
+            for _, words in spec.choices or ():
+                assert len(words) <= 45, (step, words)
+
+
+async def test_networking_options_are_not_cut():
+    app = app_at("networking")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "EIP per pod" in text and "…" not in text
+
+
+async def test_placeholders_read_as_examples():
+    app = app_at("target")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        control = field(app, "target.config").control
+        assert isinstance(control, Input)
+        assert control.placeholder.startswith("e.g. ")
+
+
+def test_diff_headers_have_no_double_slash():
+    diff = unified_diff(b"a = 1\n", b"a = 2\n", "/tmp/uifix/config.toml")
+    assert "a//" not in diff and "b//" not in diff
+    assert "--- a/tmp/uifix/config.toml" in diff
+
+
+def test_runner_name_help_reads_plainly():
+    help_text = field_spec("target", "target.runner").help
+    assert "name =" not in help_text
+
+
+def field_spec(step: str, path: str):
+    return next(s for s in screen_class(step).FIELDS if s.path == path)
+
+
+async def test_ctrl_r_offline_says_checks_are_off():
+    app = app_at("cluster")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any("offline: checks are off" in m for m in said)
+
+
+async def test_final_screen_keeps_the_indent_of_wrapped_lines():
+    """A long manual step wraps under its own text, not at the left edge."""
+    from types import SimpleNamespace
+
+    from screens.done import DoneScreen
+
+    step = "run " + " ".join(f"word{n}" for n in range(40))
+    plan = SimpleNamespace(notes=[], manual_steps=[step])
+    report = SimpleNamespace(written=["/tmp/uifix/out/config.toml"], backups={})
+    app = app_at("target")
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(DoneScreen(plan, report))
+        await pilot.pause()
+        lines = [line for line in screen_text(app).splitlines() if line.strip()]
+        first = next(n for n, line in enumerate(lines) if "1. run word0" in line)
+        start = lines[first].index("run word0")
+        following = lines[first + 1]
+        assert "word" in following
+        assert following.index("word") == start
