@@ -39,7 +39,11 @@ def done_text(plan: Any, report: Any, notes: Iterable[str] = ()) -> str:
     if notes:
         lines.append("Notes:")
         lines += [f"  {note}" for note in notes]
-    steps = list(getattr(plan, "manual_steps", []) or [])
+    steps = (
+        plan.steps_after(written)
+        if hasattr(plan, "steps_after")
+        else list(getattr(plan, "manual_steps", []) or [])
+    )
     lines.append("")
     lines.append("Left to do by hand:" if steps else "Nothing is left to do by hand.")
     lines += [f"  {n}. {step}" for n, step in enumerate(steps, 1)]

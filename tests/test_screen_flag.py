@@ -83,11 +83,8 @@ CHANGES = {
     "images": (
         {"images.image": "maven:3-jdk-8"},
         {
+            # The CI example names its own JDK image, so only config.toml moves.
             "etc/config.toml": (['    image = ""'], ['    image = "maven:3-jdk-8"']),
-            "out/gitlab-k8s/gitlab-ci.example.yml": (
-                ['  image: "eclipse-temurin:17-jdk"'],
-                ['  image: "maven:3-jdk-8"'],
-            ),
         },
     ),
     "spot": (

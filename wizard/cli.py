@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for the other artifacts (default: ask-runner-wizard/ beside config.toml)",
     )
     parser.add_argument(
+        "--daemon-json",
+        metavar="PATH",
+        help="docker daemon.json that gets the registry mirror "
+        "(default /etc/docker/daemon.json; overrides images.daemon_json)",
+    )
+    parser.add_argument(
         "--answers", metavar="FILE", help="answers file (TOML); with --yes, no UI"
     )
     parser.add_argument(
@@ -131,6 +137,7 @@ def _options(args: argparse.Namespace) -> Options:
         runner=args.runner or "",
         screen=args.screen or "",
         answers_path=args.answers or "",
+        daemon_json=args.daemon_json or "",
     )
 
 
@@ -140,6 +147,8 @@ def _apply_flags(answers: Answers, options: Options) -> None:
         answers.target.config = options.config
     if options.out_dir:
         answers.target.out_dir = options.out_dir
+    if options.daemon_json:
+        answers.images.daemon_json = options.daemon_json
     if options.runner:
         answers.target.runner = options.runner
         answers.target.mode = "edit"
@@ -212,7 +221,7 @@ def run_answers(options: Options) -> int:
         for note in plan.notes:
             print(f"  {note}")
     print("\nLeft to do by hand:")
-    for number, step in enumerate(plan.manual_steps, 1):
+    for number, step in enumerate(plan.steps_after(report.written), 1):
         print(f"  {number}. {step}")
     if answers.review.apply and options.offline:
         print(
@@ -242,7 +251,12 @@ def _answers_for_run(options: Options) -> tuple[Answers, list[str]]:
         for p in validate_answers(answers)
     )
     if not problems and target_ok and answers.target.mode == "edit":
-        earlier = _earlier_answers(answers, _given_daemon_json(options.answers_path))
+        daemon = (
+            Path(options.daemon_json)
+            if options.daemon_json
+            else _given_daemon_json(options.answers_path)
+        )
+        earlier = _earlier_answers(answers, daemon)
         answers, problems = read_answers(options.answers_path, start=earlier)
         _apply_flags(answers, options)
         changed = changed_answers(earlier, answers)
@@ -439,7 +453,12 @@ def load_existing_answers(options: Options) -> tuple[Answers, int]:
     config = resolve_config_path(options.config)
     out_dir = resolve_out_dir(options.out_dir, config)
     try:
-        loaded = read_existing(config, out_dir, options.runner or None)
+        loaded = read_existing(
+            config,
+            out_dir,
+            options.runner or None,
+            daemon_json=Path(options.daemon_json) if options.daemon_json else None,
+        )
     except MalformedFileError as exc:
         _print_problems("nothing was written; fix this file first:", [exc.problem])
         return Answers(), EXIT_INVALID

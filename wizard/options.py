@@ -17,4 +17,5 @@ class Options:
     runner: str = ""  # --runner: the [[runners]] entry to edit
     screen: str = ""  # --screen: the step to open first
     answers_path: str = ""  # --answers
+    daemon_json: str = ""  # --daemon-json: the docker daemon.json to merge into
     timeouts: Timeouts = field(default_factory=Timeouts)

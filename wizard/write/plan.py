@@ -6,12 +6,13 @@ import base64
 import binascii
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from wizard import kubeconfig as kc
 from wizard.model import Answers
+from wizard.paths import SYSTEM_CONFIG
 from wizard.problems import InvalidAnswers, Problem
 from wizard.secret import reveal
 from wizard.sizing import billed_size
@@ -47,6 +48,22 @@ class Plan:
     remergers: dict[Path, Callable[[bytes | None], bytes]] = field(
         default_factory=dict, repr=False
     )
+    # A manual step that only a change of this file makes necessary.
+    step_files: dict[str, Path] = field(default_factory=dict, repr=False)
+
+    def steps_after(self, written: Iterable[Path]) -> list[str]:
+        """The manual steps still to do once `written` files were replaced.
+
+        A step tied to a file this run left unchanged was listed when that
+        file was last written, so repeating it would send the operator to
+        redo finished work.
+        """
+        changed = set(written)
+        return [
+            step
+            for step in self.manual_steps
+            if step not in self.step_files or self.step_files[step] in changed
+        ]
 
 
 def runner_name(answers: Answers) -> str:
@@ -209,6 +226,7 @@ def build_plan(answers: Answers, *, config_path: Path, out_dir: Path) -> Plan:
     runner_dir = runner_folder(out_dir, runner_name(answers))
 
     seen: dict[Path, files.Fingerprint] = {}
+    step_files: dict[str, Path] = {}
     access, artifacts, steps, secrets = cluster_access(answers, runner_dir)
     notes: list[str] = []
     remergers: dict[Path, Callable[[bytes | None], bytes]] = {}
@@ -233,6 +251,7 @@ def build_plan(answers: Answers, *, config_path: Path, out_dir: Path) -> Plan:
         steps.append(
             f"kubectl apply -f {path}   # the OSS cache volume, in namespace {answers.cluster.namespace}"
         )
+        step_files[steps[-1]] = path
     if i.precache and answers.cluster.kind in ECI_KINDS:
         path = runner_dir / "imagecache.yaml"
         artifacts.append(
@@ -248,6 +267,7 @@ def build_plan(answers: Answers, *, config_path: Path, out_dir: Path) -> Plan:
             f"kubectl apply -f {path}   # billed as a snapshot for as long as it exists; "
             "creating it needs internet egress for public images"
         )
+        step_files[steps[-1]] = path
     if answers.networking.ci_example:
         path = runner_dir / "gitlab-ci.example.yml"
         artifacts.append(
@@ -260,6 +280,7 @@ def build_plan(answers: Answers, *, config_path: Path, out_dir: Path) -> Plan:
             )
         )
         steps.append(f"Use {path} as a model for your .gitlab-ci.yml")
+        step_files[steps[-1]] = path
 
     if i.mirror:
         daemon_path, in_place = _daemon_target(answers, out_dir)
@@ -288,6 +309,7 @@ def build_plan(answers: Answers, *, config_path: Path, out_dir: Path) -> Plan:
             steps.append(
                 "sudo systemctl restart docker   # docker reads daemon.json only at start"
             )
+            step_files[steps[-1]] = daemon_path
         else:
             why = (
                 f"{source} was not writable for this user"
@@ -334,9 +356,16 @@ def build_plan(answers: Answers, *, config_path: Path, out_dir: Path) -> Plan:
             f"each job pod is billed as {size} ({size.platform.upper()}, from the {size.basis})"
         )
     steps += _manual_steps(answers)
+    # The runner service reads /etc/gitlab-runner/config.toml; any other file
+    # has to be named, or `verify` checks the wrong one.
+    verify = (
+        "sudo gitlab-runner verify"
+        if config_path == SYSTEM_CONFIG
+        else f"gitlab-runner verify -c {config_path}"
+    )
     steps.append(
-        f"gitlab-runner reloads {config_path} by itself within seconds; "
-        "check with `sudo gitlab-runner verify` and run a pipeline"
+        f"A gitlab-runner using {config_path} reloads it by itself within seconds; "
+        f"check with `{verify}` and run a pipeline"
     )
     fingerprints = {
         a.path: seen.get(a.path) or files.fingerprint(a.path) for a in artifacts
@@ -352,6 +381,7 @@ def build_plan(answers: Answers, *, config_path: Path, out_dir: Path) -> Plan:
         fingerprints=fingerprints,
         secrets=[s for s in secrets if s],
         remergers=remergers,
+        step_files=step_files,
     )
 
 
