@@ -300,3 +300,18 @@ def test_a_new_runner_never_reuses_a_token(source):
     with pytest.raises(InvalidAnswers) as info:
         merge_config(source, a, ACCESS)
     assert "runner 'k8s'" in info.value.problems[0].message
+
+
+def test_a_comment_above_the_next_runner_stays_with_it(source):
+    """Sub-tables added to an entry go above the comment that opens the next one."""
+    docs_at = source.index("[[runners]]")
+    k8s_at = source.index("[[runners]]", docs_at + 1)
+    header, docs, k8s = source[:docs_at], source[docs_at:k8s_at], source[k8s_at:]
+    reordered = header + k8s + "\n# the docs runner, kept last\n" + docs
+
+    merged = merge_config(reordered, k8s_answers(), ACCESS).text
+
+    # The comment still opens the docs runner, with its blank line before it.
+    assert "\n\n# the docs runner, kept last\n[[runners]]\n" in merged
+    assert merged.endswith("# the docs runner, kept last\n" + docs)
+    assert tomllib.loads(merged)["runners"][0]["kubernetes"]["volumes"]["pvc"]

@@ -301,6 +301,33 @@ def _keep_layout(table, change) -> None:
             trivia.indent = before[id(item)]
 
 
+def _last_table(table):
+    """The table whose lines end this one's text: its deepest last sub-table."""
+    while True:
+        last = next((v for k, v in reversed(table.value.body) if k is not None), None)
+        if isinstance(last, Table):
+            table = last
+        elif isinstance(last, AoT) and last.body:
+            table = last.body[-1]
+        else:
+            return table
+
+
+def _detach_tail(runner) -> list:
+    """Take the blank lines and comments that end a runner entry's text.
+
+    TOML parsers file a comment written above the next `[[runners]]` under
+    the last table before it, so a sub-table added to this entry would land
+    below that comment and take it away from the runner it introduces. The
+    caller puts them back after the entry's new last table.
+    """
+    body = _last_table(runner).value.body
+    tail = []
+    while body and body[-1][0] is None:
+        tail.insert(0, body.pop())
+    return tail
+
+
 def _map_key(name: str) -> SingleKey:
     # Map keys are always quoted: a bare dotted key would become nested tables.
     return SingleKey(name, KeyType.Basic)
@@ -542,7 +569,9 @@ def merge_config(
     shape = _shape_problems(runner, name)
     if shape:
         raise ConfigError(shape)
+    tail = _detach_tail(runner)
     notes += _merge_runner(runner, answers, access, written, is_new=index is None)
+    _last_table(runner).value.body.extend(tail)
     _warn_concurrency(doc, runner, notes)
     merged = tomlkit.dumps(doc)
     if text and "\r\n" in text:
