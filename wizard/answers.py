@@ -19,6 +19,7 @@ from pathlib import Path
 import tomlkit
 
 from wizard import model
+from wizard.lint import toml_type_name
 from wizard.model import SECTIONS, Answers
 from wizard.problems import InvalidAnswers, Problem
 from wizard.secret import Secret, SecretSourceError, read_secret_file
@@ -30,24 +31,6 @@ _TYPE_NAMES = {
     Secret: 'a string, { env = "NAME" } or { file = "PATH" }',
     dt.datetime: "a date-time like 2024-03-01T08:00:00Z",
 }
-
-
-def _toml_type(value: object) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "table"
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return "date-time"
-    return type(value).__name__
 
 
 def _field_types(cls) -> dict[str, object]:
@@ -73,7 +56,7 @@ def _convert(path: str, raw: object, hint, base: Path | None, problems: list[Pro
     kind, _optional = _base_type(hint)
     origin = typing.get_origin(kind)
     found = (
-        f"found {_toml_type(raw)} {raw!r}"
+        f"found {toml_type_name(raw)} {raw!r}"
         if not isinstance(raw, dict)
         else "found a table"
     )

@@ -376,7 +376,8 @@ _QUANTITY = re.compile(
 _DURATION = re.compile(r"^[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$|^0$")
 
 
-def _type_name(value: Any) -> str:
+def toml_type_name(value: Any) -> str:
+    """The TOML type of a parsed value, in the key table's words."""
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
@@ -525,7 +526,7 @@ class _Linter:
         return node
 
     def check(self, value: Any, ttype: str, cpath: Path_, kpath: str) -> None:
-        found = _type_name(value)
+        found = toml_type_name(value)
         if ttype == "any":
             return
         if ttype == "table":
@@ -574,7 +575,7 @@ class _Linter:
                         self.add(
                             "wrong-type",
                             cpath,
-                            f"an element is {_type_name(item)}, expected {inner}",
+                            f"an element is {toml_type_name(item)}, expected {inner}",
                         )
                         break
             elif isinstance(value, str) and inner == "string":
@@ -609,7 +610,7 @@ class _Linter:
         return True
 
     def check_scalar(self, value: Any, ttype: str, cpath: Path_, kpath: str) -> None:
-        found = _type_name(value)
+        found = toml_type_name(value)
         name = kpath.rsplit(".", 1)[-1]
         if ttype == "string" and _QUANTITY_KEY.match(name):
             self.check_quantity(value, cpath, name)
@@ -685,7 +686,7 @@ class _Linter:
         self.add(
             "wrong-type",
             cpath,
-            f"found {_type_name(value)}, expected a quantity string",
+            f"found {toml_type_name(value)}, expected a quantity string",
         )
 
     def check_duration(self, value: Any, cpath: Path_) -> None:
@@ -693,7 +694,7 @@ class _Linter:
             self.add(
                 "wrong-type",
                 cpath,
-                f"found {_type_name(value)}, expected a duration string",
+                f"found {toml_type_name(value)}, expected a duration string",
             )
         elif isinstance(value, int):
             if value != 0:
@@ -732,7 +733,7 @@ class _Linter:
             return
         if not isinstance(value, dict):
             self.add(
-                "wrong-type", cpath, f"found {_type_name(value)}, expected a table"
+                "wrong-type", cpath, f"found {toml_type_name(value)}, expected a table"
             )
             return
         for name, item in value.items():
@@ -769,7 +770,7 @@ class _Linter:
             self.add(
                 "wrong-type",
                 cpath + (name,),
-                f"found {_type_name(item)}, expected {inner}"
+                f"found {toml_type_name(item)}, expected {inner}"
                 + (
                     "; every value in this table must be quoted"
                     if inner == "string"
