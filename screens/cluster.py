@@ -119,8 +119,7 @@ class ClusterScreen(StepScreen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.name != "create-namespace":
-            super().on_worker_state_changed(event)
-            return
+            return  # a check: StepScreen's own handler, which Textual also calls
         if event.state == WorkerState.SUCCESS:
             set_text(self.query_one("#namespace-note", Static), event.worker.result)
             self.checks_changed("cluster.namespace")
@@ -131,8 +130,9 @@ class ClusterScreen(StepScreen):
 
     def on_mount(self) -> None:
         self.query_one("#create-namespace").display = False
+        # Textual calls StepScreen.on_mount after this one (handlers run down
+        # the class hierarchy), so the contexts are known before checks start.
         self.offer_contexts()
-        super().on_mount()
 
     def answer_changed(self, path: str) -> None:
         if path in ("cluster.kubeconfig", "cluster.kubeconfig_path"):

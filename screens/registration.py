@@ -48,7 +48,7 @@ FIELDS = (
     F.FieldSpec(
         "registration.name",
         "Runner name",
-        "The name = of the [[runners]] entry in config.toml; it is local to this host.",
+        "The name of the [[runners]] entry in config.toml; it is local to this host.",
     ),
     F.FieldSpec(
         "registration.description",

@@ -75,7 +75,8 @@ class ReviewScreen(StepScreen):
         yield button
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # StepScreen.on_mount runs after this one: Textual calls the handler
+        # of every class in the hierarchy, so calling it here ran it twice.
         self.build()
 
     def build(self) -> None:
@@ -169,8 +170,7 @@ class ReviewScreen(StepScreen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.name != "write":
-            super().on_worker_state_changed(event)
-            return
+            return  # a check: StepScreen's own handler, which Textual also calls
         if event.state == WorkerState.SUCCESS:
             from screens.done import DoneScreen
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -67,6 +68,7 @@ UI = Timeouts(connect=0.5, total=4.0)
 async def test_ui_moves_at_once_while_checks_hang(pki, tmp_path, step, away, back):
     """Pilot: a screen's checks hang; fields and screens change at once."""
     from screens.app import create_app
+    from screens.terminal import DaemonExecutor
     from screens.widgets import CheckPanel
     from wizard.options import Options
 
@@ -75,6 +77,11 @@ async def test_ui_moves_at_once_while_checks_hang(pki, tmp_path, step, away, bac
         await pilot.press(*keys)
         await pilot.pause()
         return time.monotonic() - started
+
+    # The installed command runs each worker in its own daemon thread
+    # (screens.terminal.run_guarded); Pilot would share a pool of six, where
+    # the first visit's hung attempts hold back the second visit's checks.
+    asyncio.get_running_loop().set_default_executor(DaemonExecutor())
 
     with HangServer() as hang:
         a = hung_answers(hang, pki)

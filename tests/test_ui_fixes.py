@@ -275,8 +275,11 @@ def test_diff_headers_have_no_double_slash():
 
 
 def test_runner_name_help_reads_plainly():
-    help_text = field_spec("target", "target.runner").help
-    assert "name =" not in help_text
+    for step, path in (
+        ("target", "target.runner"),
+        ("registration", "registration.name"),
+    ):
+        assert "name =" not in field_spec(step, path).help
 
 
 def field_spec(step: str, path: str):
