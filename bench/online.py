@@ -19,7 +19,7 @@ import tomlkit
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-FIXTURES = ROOT.parent / "shared" / "reference" / "fixtures"
+
 RUNNER_TOKEN = "glrt-t3stRunnerToken4567890xyz"
 
 
@@ -29,7 +29,7 @@ def prepare(
     """The example answers in `run_dir`, retargeted there and changed as asked."""
     etc = run_dir / "etc"
     etc.mkdir(parents=True)
-    shutil.copy(FIXTURES / "config-registered.toml", etc / "config.toml")
+    shutil.copy(EXAMPLES / "registered.config.toml", etc / "config.toml")
     (run_dir / "docker").mkdir()
     (run_dir / "docker" / "daemon.json").write_text('{"debug": true}\n')
     shutil.copy(
