@@ -17,17 +17,9 @@ import pytest
 from test_tmux_walk import TITLES, Setup, step_title
 from tmuxharness import Tmux
 
-SCREENS = (
-    "target",
-    "registration",
-    "cluster",
-    "cache",
-    "images",
-    "spot",
-    "resources",
-    "networking",
-    "review",
-)
+from wizard.model import STEPS
+
+SCREENS = STEPS
 # A split escape sequence: the second packet arrives after Textual's default
 # 100 ms escape delay, as over a slow SSH link.
 SPLIT_GAP = 0.15

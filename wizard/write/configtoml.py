@@ -163,17 +163,10 @@ def _check_runners_shape(doc: tomlkit.TOMLDocument, text: str, name: str) -> Non
 
 
 def _kind(value) -> str:
-    if isinstance(value, AoT):
-        return "an array of tables"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    return f"a {type(value).__name__.lower()}"
+    from wizard.lint import toml_type_name
+
+    name = toml_type_name(value)
+    return ("an " if name[0] in "aeiou" else "a ") + name
 
 
 def _shape_problems(runner, where: str) -> list[Problem]:

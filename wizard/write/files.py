@@ -423,6 +423,15 @@ def _with_encodings(values: Iterable[str]) -> list[str]:
     return sorted(set(out), key=len, reverse=True)
 
 
+def _mask_group(m: re.Match[str], group: int) -> str:
+    """The matched line with only its value group masked; the rest kept as typed."""
+    return (
+        m.string[: m.start(group)]
+        + mask_value(m.group(group))
+        + m.string[m.end(group) :]
+    )
+
+
 def mask_lines(
     lines: Sequence[str], *, secret: bool = False, secrets: Iterable[str] = ()
 ) -> list[str]:
@@ -456,39 +465,13 @@ def mask_lines(
         elif _PEM_BEGIN.search(body):
             in_pem = True
         elif section_indent is not None and (m := _YAML_KV.match(masked)):
-            masked = (
-                m.group(1)
-                + m.group(2)
-                + m.group(3)
-                + m.group(2)
-                + m.group(4)
-                + m.group(5)
-                + mask_value(m.group(6))
-                + m.group(7)
-            )
+            masked = _mask_group(m, 6)
         elif m := _SECTION.match(body):
             section_indent = len(m.group(1))
         elif (m := _TOML_KV.match(masked)) and m.group(3).lower() in SECRET_KEYS:
-            masked = (
-                m.group(1)
-                + m.group(2)
-                + m.group(3)
-                + m.group(2)
-                + m.group(4)
-                + mask_value(m.group(5))
-                + m.group(6)
-            )
+            masked = _mask_group(m, 5)
         elif (m := _YAML_KV.match(masked)) and m.group(3).lower() in SECRET_KEYS:
-            masked = (
-                m.group(1)
-                + m.group(2)
-                + m.group(3)
-                + m.group(2)
-                + m.group(4)
-                + m.group(5)
-                + mask_value(m.group(6))
-                + m.group(7)
-            )
+            masked = _mask_group(m, 6)
         elif '"' in masked and ":" in masked:
             masked = _JSON_KV.sub(
                 lambda m: (
