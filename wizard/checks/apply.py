@@ -130,31 +130,38 @@ def dry_run(answers: Answers, timeouts: Timeouts, docs: list[dict]) -> list[str]
     return done
 
 
+def _apply_pass(
+    answers: Answers, timeouts: Timeouts, api, docs: list[dict], *, dry: bool
+) -> list[str]:
+    """One server-side apply of every object, as a dry run or for real."""
+    done = []
+    for doc in docs:
+        meta = doc.get("metadata") or {}
+        path = f"{_collection(doc, answers.cluster.namespace)}/{meta.get('name')}"
+        query = [("fieldManager", FIELD_MANAGER), ("force", "true")]
+        if dry:
+            query.append(("dryRun", "All"))
+        what = ("dry run of " if dry else "applying ") + _label(doc)
+        _send(
+            answers,
+            timeouts,
+            api,
+            "PATCH",
+            path,
+            query,
+            doc,
+            "application/apply-patch+yaml",
+            what,
+        )
+        done.append(_label(doc))
+    return done
+
+
 def apply(answers: Answers, timeouts: Timeouts, docs: list[dict]) -> list[str]:
     """Server-side apply every object as "ask-runner-wizard", after a dry run of all."""
     api = api_client(answers, timeouts)
-    for dry in (True, False):
-        done = []
-        for doc in docs:
-            meta = doc.get("metadata") or {}
-            path = f"{_collection(doc, answers.cluster.namespace)}/{meta.get('name')}"
-            query = [("fieldManager", FIELD_MANAGER), ("force", "true")]
-            if dry:
-                query.append(("dryRun", "All"))
-            what = ("dry run of " if dry else "applying ") + _label(doc)
-            _send(
-                answers,
-                timeouts,
-                api,
-                "PATCH",
-                path,
-                query,
-                doc,
-                "application/apply-patch+yaml",
-                what,
-            )
-            done.append(_label(doc))
-    return done
+    _apply_pass(answers, timeouts, api, docs, dry=True)
+    return _apply_pass(answers, timeouts, api, docs, dry=False)
 
 
 def review_manifests(answers: Answers) -> list[dict]:
@@ -175,20 +182,5 @@ def check_review_dry_run(answers: Answers, timeouts: Timeouts) -> CheckResult:
     docs = review_manifests(answers)
     if not docs:
         return ok("no manifests to apply")
-    api = api_client(answers, timeouts)
-    for doc in docs:
-        meta = doc.get("metadata") or {}
-        path = f"{_collection(doc, answers.cluster.namespace)}/{meta.get('name')}"
-        query = [("fieldManager", FIELD_MANAGER), ("force", "true"), ("dryRun", "All")]
-        _send(
-            answers,
-            timeouts,
-            api,
-            "PATCH",
-            path,
-            query,
-            doc,
-            "application/apply-patch+yaml",
-            f"dry run of {_label(doc)}",
-        )
+    _apply_pass(answers, timeouts, api_client(answers, timeouts), docs, dry=True)
     return ok(f"{len(docs)} manifests pass a server-side apply dry run")
