@@ -200,19 +200,8 @@ def check_bucket(value: str) -> str | None:
 # Alibaba Cloud's public region ids (the ECI regions among them). A region
 # opened after this list was written is refused until it is added here:
 # a typo would otherwise build endpoints that silently never answer.
-KNOWN_REGIONS = frozenset(
+KNOWN_REGIONS = sizing.ECI_EXTRA_REGIONS | frozenset(
     {
-        "cn-hangzhou",
-        "cn-shanghai",
-        "cn-qingdao",
-        "cn-beijing",
-        "cn-zhangjiakou",
-        "cn-huhehaote",
-        "cn-wulanchabu",
-        "cn-shenzhen",
-        "cn-heyuan",
-        "cn-guangzhou",
-        "cn-chengdu",
         "cn-nanjing",
         "cn-fuzhou",
         "cn-wuhan-lr",
