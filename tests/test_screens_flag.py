@@ -139,32 +139,7 @@ async def test_one_screen_changes_only_its_lines(
     assert {n for n in expected if expected[n] != first.get(n)} == changed
     restore(tmp_path, first)
 
-    options = Options(
-        offline=True,
-        screen=step,
-        config=str(tmp_path / "etc" / "config.toml"),
-        out_dir=str(tmp_path / "out"),
-    )
-    answers, code = load_existing_answers(options)
-    assert code == 0
-    # The daemon.json of this test, as the answers file names it.
-    answers.images.daemon_json = str(tmp_path / "docker" / "daemon.json")
-    app = create_app(answers, options)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert step == app.screen.STEP
-        await change(pilot)
-        assert not app.screen.has_errors, app.screen.problems
-        await pilot.press("ctrl+g", "end", "enter")
-        await pilot.pause()
-        await pilot.press("ctrl+n")
-        for _ in range(100):
-            if isinstance(app.screen, DoneScreen):
-                break
-            await pilot.pause(0.05)
-        assert isinstance(app.screen, DoneScreen), app.screen.query_one(
-            "#plan-summary"
-        ).content
+    await open_and_write(tmp_path, step, change)
 
     result = snapshot(tmp_path)
     assert {n for n in result if result[n] != first.get(n)} == changed
