@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from bench.pty_app import PtyApp  # noqa: E402
 
 BARE_MARKER = "BARE-APP-READY"
+FORM_MARKER = "FORM-APP-READY"
 SIZE = (120, 40)
 
 
@@ -41,6 +42,9 @@ def child_env(home: Path) -> dict[str, str]:
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("SSH_", "TMUX", "ESCDELAY", "TEXTUAL"))
+        # Without .pyc files every launch would compile the wizard's modules
+        # (Textual's were compiled by pip): the warm-up run writes them.
+        and k != "PYTHONDONTWRITEBYTECODE"
     }
     env.update(
         TERM="xterm-256color",
@@ -68,7 +72,12 @@ def time_launch(argv: list[str], marker: str, env: dict[str, str], cwd: Path) ->
 
 
 def bench_startup(rounds: int, work: Path) -> dict[str, float]:
-    """Wizard vs bare Textual app, alternately, so both see the same machine."""
+    """Wizard vs two plain Textual apps, alternately, so all see the same machine.
+
+    The bare app draws one label (the issue's baseline); the form app draws a
+    screen like the wizard's first one with Textual alone (bench/form_app.py),
+    which shows how much of the gap is Textual's and how much the wizard's.
+    """
     env = child_env(work / "home")
     wizard = [
         wizard_command(),
@@ -78,18 +87,28 @@ def bench_startup(rounds: int, work: Path) -> dict[str, float]:
         "--out",
         str(work / "out"),
     ]
-    bare = [sys.executable, str(ROOT / "bench" / "bare_app.py")]
+    runs = {
+        "bare": ([sys.executable, str(ROOT / "bench" / "bare_app.py")], BARE_MARKER),
+        "form": ([sys.executable, str(ROOT / "bench" / "form_app.py")], FORM_MARKER),
+        "wizard": (wizard, first_screen_marker(1)),
+    }
     # One unmeasured run each fills the OS file cache and writes .pyc files.
-    time_launch(bare, BARE_MARKER, env, work)
-    time_launch(wizard, first_screen_marker(1), env, work)
+    for argv, marker in runs.values():
+        time_launch(argv, marker, env, work)
 
-    times: dict[str, list[float]] = {"wizard": [], "bare": []}
+    times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(rounds):
-        times["bare"].append(time_launch(bare, BARE_MARKER, env, work))
-        times["wizard"].append(time_launch(wizard, first_screen_marker(1), env, work))
-    med_w = statistics.median(times["wizard"])
-    med_b = statistics.median(times["bare"])
-    return {"wizard_ms": med_w * 1000, "bare_ms": med_b * 1000, "ratio": med_w / med_b}
+        for name, (argv, marker) in runs.items():
+            times[name].append(time_launch(argv, marker, env, work))
+    med = {name: statistics.median(values) for name, values in times.items()}
+    return {
+        "wizard_ms": med["wizard"] * 1000,
+        "bare_ms": med["bare"] * 1000,
+        "form_ms": med["form"] * 1000,
+        "ratio": med["wizard"] / med["bare"],
+        "form_vs_bare": med["form"] / med["bare"],
+        "wizard_vs_form": med["wizard"] / med["form"],
+    }
 
 
 def hang_kubeconfig(hang_port: int) -> str:

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from screens.base import StepScreen
 from wizard.checks import Check, CheckResult, Timeouts
@@ -98,16 +99,28 @@ class WizardApp(App[int]):
         self.saved = copy.deepcopy(answers)
         # Threads of each check still running, stale ones included (by check name).
         self.check_attempts: dict[str, int] = {}
+        # The resume dialog to show first, on a host set up before.
+        self.resume_question: Screen | None = None
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
+        """The first step's own screen, so that start-up builds one screen, not two.
+
+        On a host set up before, a blank screen instead: the resume dialog
+        (pushed by on_mount) asks which step to open.
+        """
         if self.start_screen not in SCREEN_CLASS_NAMES:
             log.warning(
                 "unknown screen %r; starting at the first step", self.start_screen
             )
             self.start_screen = STEPS[0]
-        if self.may_offer_resume and self.offer_resume():
-            return
-        self.push_screen(screen_class(self.start_screen)())
+        self.resume_question = self.resume_offer() if self.may_offer_resume else None
+        if self.resume_question:
+            return Screen()
+        return screen_class(self.start_screen)()
+
+    def on_mount(self) -> None:
+        if self.resume_question:
+            self.push_screen(self.resume_question, self.resume)
 
     def paths(self) -> tuple[Path, Path]:
         """config.toml and the artifacts folder, as the answers and flags name them."""
@@ -120,23 +133,22 @@ class WizardApp(App[int]):
         out = self.answers.target.out_dir or getattr(options, "out_dir", "")
         return config, resolve_out_dir(out, config)
 
-    def offer_resume(self) -> bool:
-        """On a host set up before, ask which step to change; False when it was not."""
+    def resume_offer(self) -> Screen | None:
+        """On a host set up before, the dialog that asks which step to change."""
         config, out = self.paths()
         if not config.exists() and not out.exists():
             # A fresh host: no need to load the readers to know that.
-            return False
+            return None
         from screens.resume import ResumeScreen
         from wizard.readback import runner_names, set_up_before
 
         if not set_up_before(config, out):
-            return False
+            return None
         try:
             names = runner_names(config)
         except (OSError, ValueError):
             names = []  # the target step reports an unreadable file
-        self.push_screen(ResumeScreen(str(config), names), self.resume)
-        return True
+        return ResumeScreen(str(config), names)
 
     def resume(self, choice: Any) -> None:
         """Load what an earlier run wrote (when asked) and open the chosen step."""
@@ -178,7 +190,17 @@ class WizardApp(App[int]):
 
     def goto(self, step: str) -> None:
         """Show a step's screen; its answers live in the model, so nothing is lost."""
-        self.switch_screen(screen_class(step)())
+        self.show(screen_class(step)())
+
+    def show(self, screen: Screen) -> None:
+        """Put `screen` in place of the one shown."""
+        if len(self.screen_stack) == 1:
+            # The first screen is the app's default screen, which Textual
+            # cannot switch away from: it stays below, suspended (its checks
+            # stopped), and the screens after it take turns above it.
+            self.push_screen(screen)
+        else:
+            self.switch_screen(screen)
 
     # Validation and step states -------------------------------------------
 

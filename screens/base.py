@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from screens import fields as F
 from screens.marks import ERROR, VALID, WARNING, mark
+from screens.terminal import startup_over
 from screens.widgets import CheckPanel, Field, KeyBar, StepList
 from wizard.checks import NOT_CHECKED, RUNNING, Check, CheckResult
 from wizard.model import STEPS
@@ -79,10 +80,17 @@ class StepScreen(Screen):
     ]
 
     DEFAULT_CSS = """
-    StepScreen #title { height: 1; background: $primary; color: $text; padding: 0 1; }
-    StepScreen #body { height: 1fr; }
-    StepScreen #main { width: 1fr; height: 100%; }
-    StepScreen #content { height: 1fr; padding: 0 1; }
+    StepScreen {
+        layout: grid;
+        grid-size: 2 3;
+        grid-columns: 18 1fr;
+        grid-rows: 1 1fr auto;
+    }
+    StepScreen #title {
+        column-span: 2; background: $primary; color: $text; padding: 0 1;
+    }
+    StepScreen #steps { row-span: 2; }
+    StepScreen #content { padding: 0 1; }
     StepScreen #summary { margin-bottom: 1; }
     StepScreen #summary.-error { color: $text-error; }
     StepScreen #summary.-warning { color: $text-warning; }
@@ -119,16 +127,20 @@ class StepScreen(Screen):
             id="title",
             markup=False,
         )
-        with Horizontal(id="body"):
-            yield StepList(STEPS, STEP_TITLES)
-            with Vertical(id="main"):
-                with VerticalScroll(id="content"):
-                    # The help text is mounted on the first F1 (action_help).
-                    yield Static("", id="summary", markup=False)
-                    for spec in self.FIELDS:
-                        yield Field(spec, F.get_value(self.wizard.answers, spec.path))
-                    yield from self.extra()
-                yield CheckPanel(id="checks")
+        # One grid, not nested boxes: every container is styled, laid out and
+        # drawn on its own, and the first screen is drawn before anything else.
+        yield StepList(STEPS, STEP_TITLES)
+        with VerticalScroll(id="content"):
+            # The help text is mounted on the first F1 (action_help).
+            yield Static("", id="summary", markup=False)
+            for spec in self.FIELDS:
+                yield Field(
+                    spec,
+                    F.get_value(self.wizard.answers, spec.path),
+                    shown=self.field_shown(spec),
+                )
+            yield from self.extra()
+        yield CheckPanel(id="checks")
         yield KeyBar()
 
     def extra(self) -> Iterable[Widget]:
@@ -145,6 +157,7 @@ class StepScreen(Screen):
         self.wizard.visited.add(self.STEP)
         self.revalidate()
         self.start_checks()
+        self.call_after_refresh(startup_over)
 
     @property
     def fields(self) -> list[Field]:
@@ -214,9 +227,7 @@ class StepScreen(Screen):
         placed: set[int] = set()
         for field in self.fields:
             spec = field.spec
-            shown = self.field_shown(spec)
-            if field.display != shown:
-                field.display = shown
+            field.show(self.field_shown(spec))
             mine = [
                 p
                 for p in self.problems

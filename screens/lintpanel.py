@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Button, SelectionList, Static
-from textual.widgets.selection_list import Selection
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from textual.widgets import Button
 
 from screens.marks import mark
 from screens.widgets import set_text
@@ -40,6 +43,8 @@ class LintPanel(Vertical):
 
     def build(self) -> None:
         """Mount the panel's widgets, once."""
+        from textual.widgets import Button, SelectionList
+
         if not self.children:
             self.mount_all(
                 [
@@ -71,6 +76,9 @@ class LintPanel(Vertical):
         if not self.findings:
             return
         self.build()
+        from textual.widgets import Button, SelectionList
+        from textual.widgets.selection_list import Selection
+
         lines = [
             f"{len(self.findings)} problem(s) in {path.name} (the runner ignores or refuses these):"
         ]
@@ -93,6 +101,8 @@ class LintPanel(Vertical):
         if event.button.id != "lint-apply":
             return
         event.stop()
+        from textual.widgets import SelectionList
+
         chosen = [
             self.findings[n]
             for n in self.query_one("#lint-fixes", SelectionList).selected

@@ -13,6 +13,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import STEP_TITLES
+from screens.terminal import startup_over
 from wizard.model import STEPS
 
 WALK = "walk"
@@ -68,6 +69,10 @@ class ResumeScreen(ModalScreen[ResumeChoice]):
                 Option("Start afresh (ignore what is written)", id=FRESH),
                 id="resume-choices",
             )
+
+    def on_mount(self) -> None:
+        # The first screen of a run on a host set up before.
+        self.call_after_refresh(startup_over)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -177,7 +177,7 @@ class ReviewScreen(StepScreen):
             plan, report, notes = event.worker.result
             self.wizard.written = [str(p) for p in report_paths(report)]
             self.wizard.saved = copy.deepcopy(self.wizard.answers)
-            self.app.switch_screen(DoneScreen(plan, report, notes))
+            self.wizard.show(DoneScreen(plan, report, notes))
         elif event.state == WorkerState.ERROR:
             self.writing = False
             self.query_one("#write", Button).disabled = False

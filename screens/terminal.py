@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -283,3 +284,15 @@ def exit_without_waiting(code: int) -> None:
     if stuck:
         log.info("not waiting for %d unfinished thread(s) at exit", len(stuck))
         _hard_exit(None, code)
+
+
+def startup_over() -> None:
+    """The first screen is drawn: collect garbage again, sparing start-up's objects.
+
+    `wizard.cli.main` pauses collection while the wizard starts. What start-up
+    built lives as long as the app, so it is frozen: later passes (between
+    keys) skip it instead of walking it every time.
+    """
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()

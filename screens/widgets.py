@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import ComposeResult
@@ -11,18 +12,10 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import (
-    Button,
-    Checkbox,
-    Input,
-    OptionList,
-    RadioButton,
-    RadioSet,
-    Select,
-    Static,
-    TextArea,
-)
-from textual.widgets.option_list import Option
+from textual.widgets import Input, RadioButton, RadioSet, Static
+
+if TYPE_CHECKING:
+    from textual.widgets import Button, Checkbox, Select, TextArea
 
 from screens import fields as F
 from screens.marks import ERROR, NOT_VISITED, WARNING, mark
@@ -41,9 +34,6 @@ class Field(Vertical):
         text-style: bold reverse;
     }
     Field > .help { color: $text-muted; }
-    Field > .problem { display: none; }
-    Field > .problem.-error { display: block; color: $text-error; }
-    Field > .problem.-warning { display: block; color: $text-warning; }
     Field TextArea { height: 8; }
     Field .reveal { width: 100%; }
     Field Input { background: $boost; }
@@ -58,24 +48,67 @@ class Field(Vertical):
         field: Field
         raw: object
 
-    def __init__(self, spec: F.FieldSpec, value: object) -> None:
+    def __init__(self, spec: F.FieldSpec, value: object, *, shown: bool = True) -> None:
         super().__init__(id="field-" + spec.widget_id[2:])
         self.spec = spec
         self.choices = spec.choices  # a step may replace them (kubeconfig contexts)
         self.initial = F.to_control(spec, value)
         self.shown: tuple[str, str] = ("", "")  # problem text and level on screen
+        # A field that does not apply yet is an empty box until first shown:
+        # building controls nobody sees slowed every screen's start.
+        self.built = shown
+        self.display = shown
 
     def compose(self) -> ComposeResult:
+        if self.built:
+            yield from self.parts()
+
+    def parts(self) -> list[Widget]:
+        """Label, control and the line under it (help, then any problems)."""
+        parts: list[Widget] = []
         if self.spec.kind != F.BOOL:  # a checkbox carries its own label
-            yield Static(self.spec.label, classes="label", markup=False)
-        yield self._control()
+            parts.append(Static(self.spec.label, classes="label", markup=False))
+        parts.append(self._control())
         if self.spec.kind == F.MULTILINE_SECRET:
+            from textual.widgets import Button
+
             # Pasted credentials are shown only while being edited.
-            yield Button(
-                "", id=self.spec.widget_id + "-hidden", classes="reveal", compact=True
+            parts.append(
+                Button(
+                    "",
+                    id=self.spec.widget_id + "-hidden",
+                    classes="reveal",
+                    compact=True,
+                )
             )
-        yield Static(self.spec.help, classes="help", markup=False)
-        yield Static("", classes="problem", markup=False)
+        parts.append(Static(self.note(), classes="help", markup=False))
+        return parts
+
+    def show(self, shown: bool) -> None:
+        """Show or hide the field, building its control the first time it shows."""
+        if shown and not self.built:
+            self.built = True
+            self.mount_all(self.parts())
+            self.call_after_refresh(self.prepare_control)
+        if self.display != shown:
+            self.display = shown
+
+    def note(self) -> Content:
+        """The help line, and under it this field's problems in their colour."""
+        text, level = self.shown
+        help_line = Content(self.spec.help)
+        if not text:
+            return help_line
+        colour = "$text-error" if level == ERROR else "$text-warning"
+        return Content("\n").join([help_line, Content.styled(text, colour)])
+
+    @property
+    def problem_text(self) -> str:
+        """The problems shown under the field, as plain text ("" when none)."""
+        if not self.built:
+            return ""
+        shown = str(self.query_one(".help", Static).content)
+        return shown.removeprefix(self.spec.help).lstrip("\n")
 
     def bool_label(self, value: bool) -> Content:
         """A checkbox label that states its value in words, not only by colour."""
@@ -93,6 +126,11 @@ class Field(Vertical):
             button.label = self.radio_label(words, choice == chosen)
 
     def on_mount(self) -> None:
+        if self.built:
+            self.prepare_control()
+
+    def prepare_control(self) -> None:
+        """What a freshly mounted control needs: a hidden secret, the radio highlight."""
         if self.spec.kind == F.MULTILINE_SECRET:
             self.hide_text(bool(str(self.initial).strip()))
         if self.spec.kind == F.RADIO:
@@ -108,6 +146,8 @@ class Field(Vertical):
 
     def hide_text(self, hidden: bool) -> None:
         """Swap the multi-line editor for a one-line stand-in that reveals nothing."""
+        from textual.widgets import Button, TextArea
+
         area = self.query_one(TextArea)
         button = self.query_one(".reveal", Button)
         lines = len(area.text.splitlines())
@@ -131,9 +171,12 @@ class Field(Vertical):
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         self.mark_focus(False)
+        if self.spec.kind != F.MULTILINE_SECRET:
+            return
+        from textual.widgets import TextArea
+
         if (
-            self.spec.kind == F.MULTILINE_SECRET
-            and isinstance(event.widget, TextArea)
+            isinstance(event.widget, TextArea)
             and event.widget.text.strip()
             and self.shown[1] != ERROR
         ):
@@ -143,17 +186,25 @@ class Field(Vertical):
         if event.button.has_class("reveal"):
             event.stop()
             self.hide_text(False)
-            self.query_one(TextArea).focus()
+            self.control.focus()
 
     def _control(self) -> Widget:
+        # The editors the first screen does not use are imported when a step
+        # needs one: each costs start-up time (bench/run.py).
         spec, value, wid = self.spec, self.initial, self.spec.widget_id
         if spec.kind == F.MULTILINE_SECRET:
+            from textual.widgets import TextArea
+
             area = TextArea(str(value), id=wid, show_line_numbers=True)
             area.tab_behavior = "focus"
             return area
         if spec.kind == F.BOOL:
+            from textual.widgets import Checkbox
+
             return Checkbox(self.bool_label(bool(value)), bool(value), id=wid)
         if spec.kind == F.CHOICE:
+            from textual.widgets import Select
+
             options = [(words, choice) for choice, words in self.choices]
             known = [choice for choice, _ in self.choices]
             return Select(
@@ -194,16 +245,19 @@ class Field(Vertical):
                 f"{mark(p.level)} {p.level}: {p.message}" for p in problems
             )
         if (text, level) == self.shown:
-            return  # restyling on every keystroke is what makes typing lag
+            return  # redrawing on every keystroke is what makes typing lag
         self.shown = (text, level)
-        line = self.query_one(".problem", Static)
-        line.update(text)
-        line.set_class(level == ERROR, "-error")
-        line.set_class(level == WARNING, "-warning")
+        if self.built:
+            self.query_one(".help", Static).update(self.note())
 
     def set_control_value(self, value: object) -> None:
         """Show a model value that changed elsewhere (a fact found by a check)."""
+        from textual.widgets import Checkbox, Select, TextArea
+
         shown = F.to_control(self.spec, value)
+        if not self.built:
+            self.initial = shown  # the control starts from it when first shown
+            return
         control = self.control
         if isinstance(control, Input):
             control.value = str(shown)
@@ -226,7 +280,12 @@ class Field(Vertical):
 
     def set_choices(self, choices: tuple[tuple[str, str], ...], value: str) -> None:
         """Offer new choices in a Select and show `value` if it is one of them."""
+        from textual.widgets import Select
+
         self.choices = choices
+        if not self.built:
+            self.initial = value
+            return
         control = self.control
         if isinstance(control, Select):
             control.set_options([(words, choice) for choice, words in choices])
@@ -250,6 +309,8 @@ class Field(Vertical):
         self._edited(event.value)
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        from textual.widgets import Select
+
         event.stop()
         if event.value is not Select.NULL:
             self._edited(event.value)
@@ -262,133 +323,168 @@ class Field(Vertical):
             self._edited(choice)
 
 
-class StepList(OptionList):
-    """Every step with its state; Enter on one jumps there."""
+class StepList(Widget, can_focus=True):
+    """Every step with its state, one line each; Enter on one jumps there.
+
+    Drawn as one block of text rather than as Textual's OptionList: the list is
+    on every screen, and the OptionList alone took about a third of the time
+    from launch to the first screen (bench/run.py).
+    """
 
     DEFAULT_CSS = """
-    StepList { width: 18; height: 100%; border: none; padding: 0; }
-    StepList:focus { border: none; }
+    StepList { width: 18; height: 100%; }
     """
+
+    BINDINGS: ClassVar = [
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("home", "move_to(0)", "First", show=False),
+        Binding("end", "move_to(-1)", "Last", show=False),
+        Binding("enter", "jump", "Open", show=False),
+    ]
 
     @dataclass
     class Jump(Message):
         step: str
 
     def __init__(self, steps: tuple[str, ...], titles: dict[str, str]) -> None:
-        super().__init__(*[Option(titles[s], id=s) for s in steps], id="steps")
+        super().__init__(id="steps")
         self.steps = steps
         self.titles = titles
-        self.prompts: dict[str, str] = {}
+        self.prompts: dict[str, str] = {s: f"  {titles[s]}" for s in steps}
+        self.highlighted = 0
+
+    def prompt_of(self, step: str) -> str:
+        """The line shown for one step: current mark, state mark, title."""
+        return self.prompts[step]
+
+    def render(self) -> Content:
+        lines = []
+        for index, step in enumerate(self.steps):
+            line = Content(self.prompts[step])
+            if index == self.highlighted:
+                # Reverse only while focused: otherwise the ">" mark says where we are.
+                line = line.stylize("reverse" if self.has_focus else "bold")
+            lines.append(line)
+        return Content("\n").join(lines)
 
     def show_states(self, states: dict[str, str], current: str) -> None:
+        prompts = {}
         for step in self.steps:
             state = states.get(step, NOT_VISITED)
             here = mark("current") if step == current else " "
-            prompt = f"{here}{mark(state)} {self.titles[step]}"
-            # Each replaced prompt redraws the list: only those that changed.
-            if self.prompts.get(step) != prompt:
-                self.prompts[step] = prompt
-                self.replace_option_prompt(step, prompt)
+            prompts[step] = f"{here}{mark(state)} {self.titles[step]}"
         index = self.steps.index(current)
-        if self.highlighted != index:
-            self.highlighted = index
+        if (prompts, index) != (self.prompts, self.highlighted):
+            self.prompts, self.highlighted = prompts, index
+            self.refresh()
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        if event.option.id:
-            self.post_message(self.Jump(event.option.id))
+    def action_move(self, delta: int) -> None:
+        self.highlighted = (self.highlighted + delta) % len(self.steps)
+        self.refresh()
+
+    def action_move_to(self, index: int) -> None:
+        self.highlighted = index % len(self.steps)
+        self.refresh()
+
+    def action_jump(self) -> None:
+        self.post_message(self.Jump(self.steps[self.highlighted]))
+
+    def on_click(self, event: events.Click) -> None:
+        if 0 <= event.y < len(self.steps):
+            self.highlighted = event.y
+            self.post_message(self.Jump(self.steps[event.y]))
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
 
 
-class CheckPanel(Vertical):
-    """One line per live check of the step: a mark, what it checks, status and why."""
+class CheckPanel(Static):
+    """One line per live check of the step: a mark, what it checks, status and why.
+
+    A single widget drawing every line, not a widget per check: rows change
+    while the operator types, and remounting widgets then costs far more than
+    redrawing a few lines of text.
+    """
 
     DEFAULT_CSS = """
-    CheckPanel { height: auto; max-height: 5; border-top: solid $primary; }
-    CheckPanel > .title { text-style: bold; }
-    CheckPanel > .check { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    CheckPanel > .check.-error { color: $text-error; }
-    CheckPanel > .check.-warning { color: $text-warning; }
-    CheckPanel > .check.-ok { color: $text-success; }
+    CheckPanel {
+        height: auto; max-height: 5; border-top: solid $primary;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     # Statuses that need no attention: all rows fold into the title line then.
     QUIET = ("ok", "not checked")
+    # Colour as well as the mark: the mark alone carries it in a colourless terminal.
+    STATUS_STYLES = {
+        "error": "$text-error",
+        "warning": "$text-warning",
+        "ok": "$text-success",
+    }
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.rows: dict[str, tuple[str, str]] = {}  # check name: (status, why)
+        super().__init__("", markup=False, **kwargs)
+        # Check name: (label, status, why), in the order the step lists them.
+        self.rows: dict[str, tuple[str, str, str]] = {}
 
-    def compose(self) -> ComposeResult:
-        yield Static("Live checks", classes="title", markup=False)
-        yield Static("", id="checks-empty")
-
-    def fold(self) -> None:
-        """One title line while every check is ok or not checked; else one line each."""
-        quiet = all(status in self.QUIET for status, _ in self.rows.values())
-        title = "Live checks"
-        if quiet and self.rows:
-            counts: dict[str, int] = {}
-            for status, _ in self.rows.values():
-                counts[status] = counts.get(status, 0) + 1
-            title += ": " + ", ".join(f"{n} {s}" for s, n in counts.items())
-            whys = {why for _, why in self.rows.values()}
-            if len(whys) == 1 and "" not in whys:
-                title += f" ({whys.pop()})"
-        set_text(self.query_one(".title", Static), title)
-        for row in self.query(".check"):
-            row.display = not quiet
+    def on_mount(self) -> None:
+        self.redraw()
 
     def set_rows(self, rows: list[tuple[str, str, str, str]]) -> None:
         """Show exactly these rows: (check name, label, status, why)."""
-        wanted = {self.row_id(name) for name, *_ in rows}
-        self.rows = {name: (status, why) for name, _, status, why in rows}
-        for old in self.query(".check"):
-            if old.id not in wanted:
-                old.remove()
-        empty = self.query_one("#checks-empty", Static)
-        set_text(empty, "" if rows else "No live checks for this step.")
-        empty.display = not rows  # an empty line would still take a row
-        # Rows already shown are updated in place: a removal is only done
-        # later, so mounting a row again under its id could collide with it.
-        present = {row.id for row in self.query(".check")}
-        self.mount_all(
-            Static(
-                self.line(label, status, why),
-                id=self.row_id(name),
-                classes=self.row_classes(status),
-                markup=False,
-            )
-            for name, label, status, why in rows
-            if self.row_id(name) not in present
-        )
-        for name, label, status, why in rows:
-            if self.row_id(name) in present:
-                self.update_row(name, label, status, why)
-        self.call_after_refresh(self.fold)  # the new rows are mounted by then
+        self.rows = {name: (label, status, why) for name, label, status, why in rows}
+        self.redraw()
 
     def update_row(self, name: str, label: str, status: str, why: str) -> None:
-        row = self.query_one("#" + self.row_id(name), Static)
-        row.set_classes(self.row_classes(status))
-        set_text(row, self.line(label, status, why))
-        self.rows[name] = (status, why)
-        self.fold()
+        self.rows[name] = (label, status, why)
+        self.redraw()
 
     def row_text(self, name: str) -> str:
-        """What one check's line says, as plain text."""
-        return str(self.query_one("#" + self.row_id(name), Static).content)
+        """What one check's line says, as plain text; "" while it is not listed."""
+        return self.line(*self.rows[name]) if name in self.rows else ""
 
-    @staticmethod
-    def row_classes(status: str) -> str:
-        return "check -" + status.replace(" ", "-")
+    @property
+    def title_text(self) -> str:
+        """The first line: "Live checks", with a count of each status when all are quiet."""
+        title = "Live checks"
+        if self.rows and self.quiet:
+            counts: dict[str, int] = {}
+            for _, status, _ in self.rows.values():
+                counts[status] = counts.get(status, 0) + 1
+            title += ": " + ", ".join(f"{n} {s}" for s, n in counts.items())
+            whys = {why for _, _, why in self.rows.values()}
+            if len(whys) == 1 and "" not in whys:
+                title += f" ({whys.pop()})"
+        return title
+
+    @property
+    def quiet(self) -> bool:
+        return all(status in self.QUIET for _, status, _ in self.rows.values())
+
+    def redraw(self) -> None:
+        """One title line while every check is ok or not checked; else one line each."""
+        lines = [Content.styled(self.title_text, "bold")]
+        if not self.rows:
+            lines.append(Content("No live checks for this step."))
+        elif not self.quiet:
+            lines.extend(
+                Content.styled(
+                    self.line(label, status, why), self.STATUS_STYLES.get(status, "")
+                )
+                for label, status, why in self.rows.values()
+            )
+        content = Content("\n").join(lines)
+        if content != self.content:
+            self.update(content)
 
     @staticmethod
     def line(label: str, status: str, why: str) -> str:
         line = f"{mark(status)} {label}: {status}"
         return f"{line}. {why}" if why else line
-
-    @staticmethod
-    def row_id(name: str) -> str:
-        return "check-" + "".join(c if c.isalnum() else "-" for c in name)
 
 
 class KeyBar(Static):

@@ -39,7 +39,7 @@ def field(app, path: str) -> Field:
 
 
 def problem_text(app, path: str) -> str:
-    return str(field(app, path).query_one(".problem", Static).content)
+    return field(app, path).problem_text
 
 
 def screen_text(app) -> str:
@@ -112,7 +112,7 @@ async def test_step_states_are_words_and_marks():
         await pilot.press("ctrl+g", "up", "up", "enter")
         await pilot.pause()
         assert app.screen.STEP == "registration"
-        prompt = str(app.screen.query_one("#steps").get_option("cache").prompt)
+        prompt = str(app.screen.query_one("#steps").prompt_of("cache"))
         assert "OSS cache" in prompt and ("✗" in prompt or "x" in prompt)
 
 
@@ -316,7 +316,7 @@ async def test_offline_checks_say_not_checked():
         await type_into(pilot, "f-registration-url", "http://127.0.0.1:9")
         await pilot.pause(DEBOUNCE + 0.4)
         panel = app.screen.query_one(CheckPanel)
-        rows = [str(s.content) for s in panel.query(".check")]
+        rows = [panel.row_text(name) for name in panel.rows]
         assert rows, "the registration step lists its checks"
         assert all("not checked" in row for row in rows)
 
@@ -593,7 +593,7 @@ async def test_ascii_marks_on_screen_under_lang_c(monkeypatch):
         await type_into(pilot, "f-registration-url", "gitlab.example.com")
         assert problem_text(app, "registration.url").startswith("x error:")
         steps = app.screen.query_one("#steps")
-        assert str(steps.get_option("registration").prompt) == ">x Registration"
-        assert str(steps.get_option("cluster").prompt) == " - Cluster"
+        assert str(steps.prompt_of("registration")) == ">x Registration"
+        assert str(steps.prompt_of("cluster")) == " - Cluster"
         assert "step 2 of 9" in str(app.screen.query_one("#title", Static).content)
         assert "·" not in str(app.screen.query_one("#title", Static).content)

@@ -25,7 +25,12 @@ from wizard.model import (
 )
 from wizard.problems import Problem
 from wizard.secret import Secret, SecretSourceError, read_secret_file, reveal
-from wizard.write.daemon import MIRROR_NOTE
+
+MIRROR_NOTE = (
+    "Alibaba's Docker Hub accelerator has been restricted since 2024: it serves "
+    "only Alibaba Cloud hosts and some images. It speeds up docker on the runner "
+    "host only; ECI pods pull images themselves and never use a daemon mirror."
+)
 
 DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", re.ASCII)
 DNS_SUBDOMAIN_RE = re.compile(

@@ -6,12 +6,6 @@ import json
 
 from wizard.problems import InvalidAnswers, Problem
 
-MIRROR_NOTE = (
-    "Alibaba's Docker Hub accelerator has been restricted since 2024: it serves "
-    "only Alibaba Cloud hosts and some images. It speeds up docker on the runner "
-    "host only; ECI pods pull images themselves and never use a daemon mirror."
-)
-
 
 def _same(a: str, b: str) -> bool:
     return a.rstrip("/") == b.rstrip("/")
