@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import collections
 import copy
 import importlib
 import logging
 from pathlib import Path
 from typing import Any, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.dom import DOMNode, NoScreen
 from textual.screen import Screen
+from textual.timer import Timer
 
 from screens.base import StepScreen
 from wizard.checks import Check, CheckResult, Timeouts
@@ -37,6 +41,9 @@ FACT_PATHS: dict[str, tuple[str, ...]] = {
 # chose it: a detected kind replaces it unless the operator touched the field.
 _FILL_UNLESS_TOUCHED = {"cluster.kind"}
 
+
+# Seconds a key may take before the next one is handed out anyway (next_key).
+KEY_HOLD_LIMIT = 1.0
 
 # Each step's screen class, in the module of the same name.
 SCREEN_CLASS_NAMES = {
@@ -99,8 +106,92 @@ class WizardApp(App[int]):
         self.saved = copy.deepcopy(answers)
         # Threads of each check still running, stale ones included (by check name).
         self.check_attempts: dict[str, int] = {}
+        # Keys typed and not handed out yet, the one being handled, its timer.
+        self.typed: collections.deque[events.Key | events.Paste] = collections.deque()
+        self.key_in_flight: events.Key | events.Paste | None = None
+        self.key_timer: Timer | None = None
         # The resume dialog to show first, on a host set up before.
         self.resume_question: Screen | None = None
+
+    # Keys in order ----------------------------------------------------------
+    #
+    # Textual hands each key to the focused widget as soon as it arrives, but
+    # runs a key's binding (Tab, Ctrl+N, Ctrl+G) only when the key has come
+    # back up to the app. In a burst (a paste, a fast typist, a slow SSH link
+    # delivering several keys at once) the keys after Tab or Ctrl+N reached
+    # the field that had focus before that key acted. Here each key waits
+    # until the one before it is done, and until a step just opened has
+    # focused its first field.
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            self.typed.append(event)
+            self.next_key()
+            return
+        await super().on_event(event)
+
+    def next_key(self, *, waited: bool = False) -> None:
+        """Hand out the next typed key, if the one before it is done and the step ready."""
+        if self.key_in_flight is not None or not self.typed:
+            return
+        screen = self.screen
+        if isinstance(screen, StepScreen) and not screen.ready and not waited:
+            # The step calls next_key once its first field has focus.
+            if self.key_timer is None:
+                self.key_timer = self.set_timer(
+                    KEY_HOLD_LIMIT, lambda: self.next_key(waited=True)
+                )
+            return
+        if self.key_timer is not None:
+            self.key_timer.stop()
+        event = self.typed.popleft()
+        self.key_in_flight = event
+        # A key whose widget went away mid-way never reports back: go on anyway.
+        self.key_timer = self.set_timer(KEY_HOLD_LIMIT, self.key_done)
+        self.call_later(self.hand_out, event)
+
+    async def hand_out(self, event: events.Key | events.Paste) -> None:
+        """What Textual does with a key (priority bindings, else the focused widget)."""
+        target = self.focused or self.screen
+        await super().on_event(event)
+        if event.is_forwarded:
+            self.follow(event, target)
+        else:
+            self.key_done(event)  # a priority binding (Ctrl+Q) used it
+
+    def follow(self, event: events.Key | events.Paste, node: DOMNode) -> None:
+        """Step up from `node` to the app behind the key, then call it done.
+
+        Each step is a callback queued after the key on that node: it runs
+        once the node has handled the key and passed it on (or stopped it).
+        """
+
+        def after() -> None:
+            if node is self or node.parent is None or self.left_behind(node):
+                # Done, or the key closed the screen it was on (Enter in the
+                # step list): that screen will not pass anything on.
+                self.key_done(event)
+            else:
+                self.follow(event, node.parent)
+
+        node.call_later(after)
+
+    def left_behind(self, node: DOMNode) -> bool:
+        """Whether `node` is on a screen no longer on the stack."""
+        try:
+            screen = node if isinstance(node, Screen) else node.screen
+        except NoScreen:
+            return True
+        return screen not in self.screen_stack
+
+    def key_done(self, event: events.Key | events.Paste | None = None) -> None:
+        if event is not None and event is not self.key_in_flight:
+            return  # a late report of a key already given up on
+        if self.key_timer is not None:
+            self.key_timer.stop()
+            self.key_timer = None
+        self.key_in_flight = None
+        self.next_key()
 
     def get_default_screen(self) -> Screen:
         """The first step's own screen, so that start-up builds one screen, not two.

@@ -112,6 +112,10 @@ class StepScreen(Screen):
         self._fields: list[Field] | None = None
         # Checks waiting for an earlier attempt to end, and whether confirmed.
         self.queued_checks: dict[str, bool] = {}
+        # Fields showing text that is not a number, with the problem they show.
+        self.unparsed: dict[str, Problem] = {}
+        # Set once the first field has focus: the app holds keys until then.
+        self.ready = False
 
     @property
     def wizard(self) -> WizardApp:
@@ -129,8 +133,10 @@ class StepScreen(Screen):
         )
         # One grid, not nested boxes: every container is styled, laid out and
         # drawn on its own, and the first screen is drawn before anything else.
-        yield StepList(STEPS, STEP_TITLES)
-        with VerticalScroll(id="content"):
+        yield StepList(STEPS, STEP_TITLES, on_jump=self.jump)
+        # Not a focus stop of its own: Tab goes from field to field, and the
+        # focused field scrolls itself into view.
+        with VerticalScroll(id="content", can_focus=False):
             # The help text is mounted on the first F1 (action_help).
             yield Static("", id="summary", markup=False)
             for spec in self.FIELDS:
@@ -151,11 +157,13 @@ class StepScreen(Screen):
         """Bring the step's own widgets up to date after any answer changed."""
 
     def on_mount(self) -> None:
-        # Focus first, in the same turn as the screen is mounted: keys typed
-        # the moment the step is drawn already find their field.
-        self.focus_first_field()
         self.wizard.visited.add(self.STEP)
         self.revalidate()
+        # Focus at once (set_focus, not the deferred focus()): keys typed while
+        # the step was built are handed out now, and must find their field.
+        self.focus_first_field()
+        self.ready = True
+        self.wizard.next_key()
         self.start_checks()
         self.call_after_refresh(startup_over)
 
@@ -169,7 +177,7 @@ class StepScreen(Screen):
     def focus_first_field(self) -> None:
         for field in self.fields:
             if field.display:
-                field.control.focus()
+                self.set_focus(field.control)
                 return
 
     def on_screen_suspend(self) -> None:
@@ -188,8 +196,13 @@ class StepScreen(Screen):
         try:
             value = F.to_model(spec, event.raw, current)
         except F.NotANumber as exc:
-            event.field.show_problems([Problem(spec.path, str(exc))])
+            # The model keeps its last number, but the step is not valid while
+            # the field shows text that is not one: Next stays off.
+            self.unparsed[spec.path] = Problem(spec.path, str(exc))
+            self.revalidate()
             return
+        if self.unparsed.pop(spec.path, None) is not None:
+            self.revalidate()
         if value == current:
             return
         F.set_value(self.wizard.answers, spec.path, value)
@@ -223,7 +236,17 @@ class StepScreen(Screen):
 
     def revalidate(self) -> None:
         """Validate this step, show each problem beside its field, refresh the rest."""
-        self.problems = self.wizard.problems_of(self.STEP)
+        shown = {f.spec.path for f in self.fields if self.field_shown(f.spec)}
+        hidden = {f.spec.path for f in self.fields} - shown
+        # Text that is not a number counts only while its field applies.
+        self.unparsed = {p: v for p, v in self.unparsed.items() if p in shown}
+        # A warning about a field that does not apply now (tags kept from a
+        # legacy token after a glrt- token was pasted) cannot be acted on here.
+        self.problems = [
+            p
+            for p in self.wizard.problems_of(self.STEP)
+            if p.level == ERROR or p.field not in hidden
+        ] + list(self.unparsed.values())
         placed: set[int] = set()
         for field in self.fields:
             spec = field.spec
@@ -323,10 +346,12 @@ class StepScreen(Screen):
             before=0,
         )
 
-    def on_step_list_jump(self, event: StepList.Jump) -> None:
-        event.stop()
-        if event.step != self.STEP:
-            self.wizard.goto(event.step)
+    def jump(self, step: str) -> None:
+        """Open `step` from the step list; on the step shown, go back to its fields."""
+        if step != self.STEP:
+            self.wizard.goto(step)
+        else:
+            self.focus_first_field()
 
     # Live checks ----------------------------------------------------------
 

@@ -75,9 +75,10 @@ class ReviewScreen(StepScreen):
         yield button
 
     def on_mount(self) -> None:
-        # StepScreen.on_mount runs after this one: Textual calls the handler
-        # of every class in the hierarchy, so calling it here ran it twice.
-        self.build()
+        # StepScreen.on_mount (validation) runs after this one: Textual calls
+        # the handler of every class in the hierarchy. The plan is built once
+        # the step is validated, so it can say the errors are listed above.
+        self.call_later(self.build)
 
     def build(self) -> None:
         """Render the plan and show one line and a masked diff per file."""

@@ -60,6 +60,8 @@ class TargetScreen(StepScreen):
 
     # The runner entry whose written values were loaded last, so each is read once.
     loaded_runner: str | None = None
+    # The last loading error shown, so that typing does not repeat it.
+    load_error = ""
 
     def answer_changed(self, path: str) -> None:
         if path in ("target.mode", "target.runner", "target.config"):
@@ -75,12 +77,17 @@ class TargetScreen(StepScreen):
         if target.mode != "edit" or target.runner == self.loaded_runner:
             return
         config, out = app.paths()
+        if not config.is_file():
+            return  # the file line under the fields says it does not exist yet
         try:
             if target.runner not in runner_names(config):
                 return  # still being typed, or not an entry: nothing to load
             loaded = read_existing(config, out, target.runner)
         except (OSError, ValueError, ReadbackError, MalformedFileError) as exc:
-            app.notify(str(exc), title="Not loaded", severity="error", timeout=10)
+            # Once per message: this runs on every key typed in the name.
+            if str(exc) != self.load_error:
+                self.load_error = str(exc)
+                app.notify(str(exc), title="Not loaded", severity="error", timeout=10)
             return
         # The operator's choices on this step stay; the rest comes from the entry.
         loaded.answers.target = copy.deepcopy(target)

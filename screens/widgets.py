@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -28,7 +29,7 @@ class Field(Vertical):
     DEFAULT_CSS = """
     Field { height: auto; margin-bottom: 1; }
     Field > .label { text-style: bold; }
-    Field:focus-within > .label { text-style: bold reverse; }
+    Field > .label.-focused { text-style: bold reverse; }
     Field Checkbox:focus > .toggle--label { text-style: bold reverse; }
     Field RadioSet:focus > RadioButton.-selected > .toggle--label {
         text-style: bold reverse;
@@ -167,7 +168,11 @@ class Field(Vertical):
         if self.spec.kind == F.BOOL:
             return  # a checkbox has no label line; its own label turns reverse
         prefix = mark("current") + " " if focused else ""
-        set_text(self.query_one(".label", Static), prefix + self.spec.label)
+        label = self.query_one(".label", Static)
+        set_text(label, prefix + self.spec.label)
+        # A class set here, not :focus-within: Textual left that style on
+        # after focus moved to the step list.
+        label.set_class(focused, "-focused")
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         self.mark_focus(False)
@@ -249,6 +254,9 @@ class Field(Vertical):
         self.shown = (text, level)
         if self.built:
             self.query_one(".help", Static).update(self.note())
+            if text and self.has_focus_within:
+                # A problem of the field being typed in comes into view with it.
+                self.call_after_refresh(self.scroll_visible, animate=False)
 
     def set_control_value(self, value: object) -> None:
         """Show a model value that changed elsewhere (a fact found by a check)."""
@@ -343,15 +351,20 @@ class StepList(Widget, can_focus=True):
         Binding("enter", "jump", "Open", show=False),
     ]
 
-    @dataclass
-    class Jump(Message):
-        step: str
-
-    def __init__(self, steps: tuple[str, ...], titles: dict[str, str]) -> None:
+    def __init__(
+        self,
+        steps: tuple[str, ...],
+        titles: dict[str, str],
+        on_jump: Callable[[str], None],
+    ) -> None:
         super().__init__(id="steps")
         self.steps = steps
         self.titles = titles
+        # Called at once rather than by message: the step opens before the
+        # next key is handed out (WizardApp.next_key).
+        self.on_jump = on_jump
         self.prompts: dict[str, str] = {s: f"  {titles[s]}" for s in steps}
+        self.current = 0  # the step shown now
         self.highlighted = 0
 
     def prompt_of(self, step: str) -> str:
@@ -362,9 +375,8 @@ class StepList(Widget, can_focus=True):
         lines = []
         for index, step in enumerate(self.steps):
             line = Content(self.prompts[step])
-            if index == self.highlighted:
-                # Reverse only while focused: otherwise the ">" mark says where we are.
-                line = line.stylize("reverse" if self.has_focus else "bold")
+            if index == self.highlighted and self.has_focus:
+                line = line.stylize("reverse")
             lines.append(line)
         return Content("\n").join(lines)
 
@@ -374,9 +386,9 @@ class StepList(Widget, can_focus=True):
             state = states.get(step, NOT_VISITED)
             here = mark("current") if step == current else " "
             prompts[step] = f"{here}{mark(state)} {self.titles[step]}"
-        index = self.steps.index(current)
-        if (prompts, index) != (self.prompts, self.highlighted):
-            self.prompts, self.highlighted = prompts, index
+        self.current = self.steps.index(current)
+        if prompts != self.prompts:
+            self.prompts = prompts
             self.refresh()
 
     def action_move(self, delta: int) -> None:
@@ -388,17 +400,19 @@ class StepList(Widget, can_focus=True):
         self.refresh()
 
     def action_jump(self) -> None:
-        self.post_message(self.Jump(self.steps[self.highlighted]))
+        self.on_jump(self.steps[self.highlighted])
 
     def on_click(self, event: events.Click) -> None:
         if 0 <= event.y < len(self.steps):
-            self.highlighted = event.y
-            self.post_message(self.Jump(self.steps[event.y]))
+            self.on_jump(self.steps[event.y])
 
     def on_focus(self) -> None:
+        # The highlight starts on the step shown, wherever it was left.
+        self.highlighted = self.current
         self.refresh()
 
     def on_blur(self) -> None:
+        self.highlighted = self.current
         self.refresh()
 
 

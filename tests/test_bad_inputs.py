@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 import tomlkit
+from sharedpath import SHARED
 
 from wizard import validate as V
 
-CASES = Path("/work/shared/cases")
-FIXTURES = Path("/work/shared/reference/fixtures")
+CASES = SHARED / "cases"
+FIXTURES = SHARED / "reference" / "fixtures"
 
 KUBECONFIG = """\
 apiVersion: v1

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 import tomlkit
+from sharedpath import SHARED
 from tmuxharness import Tmux, installed_command
 
-FIXTURES = Path("/work/shared/reference/fixtures")
+FIXTURES = SHARED / "reference" / "fixtures"
 TITLES = (
     "Target",
     "Registration",

@@ -316,3 +316,153 @@ async def test_final_screen_keeps_the_indent_of_wrapped_lines():
         following = lines[first + 1]
         assert "word" in following
         assert following.index("word") == start
+
+
+def typed(text: str) -> list[str]:
+    """Printable keys as the terminal sends them: the key name and its character."""
+    return [f"char:{c}" for c in text]
+
+
+def burst_text(app, *keys: str) -> None:
+    """Like `burst`, but "char:x" sends the character x as typed text."""
+    for key in keys:
+        if key.startswith("char:"):
+            char = key[len("char:") :]
+            event = events.Key(char, char)
+        else:
+            event = events.Key(key, None)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def test_text_typed_right_after_ctrl_n_goes_to_the_next_step():
+    """Ctrl+N and text in one burst: the text lands in the next step's first field."""
+    app = app_at("target")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        config_before = app.answers.target.config
+        burst_text(app, "ctrl+n", *typed("zz"))
+        await pilot.pause(0.5)
+        assert app.screen.STEP == "registration"
+        assert app.answers.registration.url == "zz"
+        assert app.answers.target.config == config_before
+
+
+async def test_text_typed_right_after_tab_goes_to_the_next_field():
+    app = app_at("registration")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        burst_text(app, *typed("abc"), "tab", *typed("QQQ"))
+        await pilot.pause(0.5)
+        assert app.answers.registration.url == "abc"
+        assert app.focused.id == "f-registration-token"
+        assert app.focused.value == "QQQ"
+
+
+async def test_keys_after_a_jump_from_the_step_list_reach_the_new_step():
+    app = app_at("cluster")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        burst_text(app, "ctrl+g", "up", "enter", *typed("yy"))
+        await pilot.pause(0.5)
+        assert app.screen.STEP == "registration"
+        assert app.answers.registration.url == "yy"
+        assert app.answers.cluster.kubeconfig is None
+
+
+async def test_leaving_the_step_list_puts_its_highlight_back_on_the_current_step():
+    """Enter after Tab away and back opens nothing; Enter on the current step returns to it."""
+    app = app_at("target")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+g", "down", "down", "tab")
+        await pilot.press("shift+tab")
+        assert app.focused.id == "steps"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.STEP == "target"
+        assert app.focused.id == "f-target-config"
+
+
+async def test_tab_from_the_step_list_reaches_the_first_field():
+    app = app_at("target")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+g", "tab")
+        assert app.focused.id == "f-target-config"
+
+
+async def test_the_focus_mark_leaves_the_label_with_ctrl_g():
+    app = app_at("target")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        label = field(app, "target.config").query_one(".label", Static)
+        assert label.has_class("-focused")
+        await pilot.press("ctrl+g")
+        assert not label.has_class("-focused")
+        assert not str(label.content).startswith(mark("current"))
+
+
+async def test_text_that_is_not_a_number_keeps_next_off():
+    """A cleared whole-number field shows its error, and the step is not valid meanwhile."""
+    app = app_at("networking")
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, "f-networking-egress", "eip")
+        await focus(pilot, "f-networking-eip-bandwidth")
+        await pilot.press("end", "ctrl+u")
+        await pilot.pause()
+        assert app.answers.networking.eip_bandwidth == 5  # the model keeps its number
+        assert "whole number" in field(app, "networking.eip_bandwidth").problem_text
+        assert app.states["networking"] == "error"
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.screen.STEP == "networking", "Next moved on past an error shown"
+        await pilot.press("7")
+        await pilot.pause()
+        assert app.answers.networking.eip_bandwidth == 7
+        assert app.states["networking"] != "error"
+
+
+async def test_editing_an_entry_of_a_missing_file_does_not_notify_on_every_key(
+    tmp_path,
+):
+    app = create_app(
+        Answers(),
+        Options(
+            config=str(tmp_path / "none.toml"), out_dir=str(tmp_path), offline=True
+        ),
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await choose(pilot, "f-target-mode", "edit")
+        await type_into(pilot, "f-target-runner", "runner-one")
+        await pilot.pause()
+        assert len(app._notifications) == 0
+        assert "does not exist yet" in str(
+            app.screen.query_one("#target-file", Static).content
+        )
+
+
+async def test_review_with_errors_says_so_once():
+    """The review's plan line points at the errors listed above instead of repeating them."""
+    app = app_at("review")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        plan = str(app.screen.query_one("#plan-summary", Static).content)
+        assert "until the errors above are fixed" in plan
+        assert "registration.url" not in plan
+
+
+async def test_a_hidden_legacy_field_raises_no_warning_it_cannot_fix():
+    """Tags typed for a legacy token stay in the answers, silently, once a glrt- token is given."""
+    app = app_at("registration")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-registration-token", "GR1348941abcdefghijklmnopqrst")
+        await type_into(pilot, "f-registration-tags", "a, b")
+        assert app.answers.registration.tags == ["a", "b"]
+        await type_into(
+            pilot, "f-registration-token", "glrt-abcdefghijklmnopqrstuvwxyz"
+        )
+        await pilot.pause()
+        assert not field(app, "registration.tags").display
+        summary = str(app.screen.query_one("#summary", Static).content)
+        assert "registration.tags" not in summary
+        assert app.answers.registration.tags == ["a", "b"]
