@@ -167,9 +167,17 @@ class WizardApp(App[int]):
         """
 
         def after() -> None:
-            if node is self or node.parent is None or self.left_behind(node):
-                # Done, or the key closed the screen it was on (Enter in the
-                # step list): that screen will not pass anything on.
+            if (
+                node is self
+                or node.parent is None
+                # Stopped here (typed text in a field): nothing above sees it,
+                # so the next key need not wait for what the text sets off.
+                # Textual has no public flag; without it the walk goes on up.
+                or getattr(event, "_stop_propagation", False)
+                # The key closed the screen it was on (Enter in the step
+                # list): that screen will not pass anything on.
+                or self.left_behind(node)
+            ):
                 self.key_done(event)
             else:
                 self.follow(event, node.parent)

@@ -171,6 +171,10 @@ class TerminalGuard:
             self.restore()
 
 
+# Seconds a thread may hold the interpreter before another gets a turn.
+SWITCH_INTERVAL = 0.001
+
+
 def run_guarded(app: App[Any], *, grace: float = CLEAN_EXIT_GRACE) -> Any:
     """Run `app` so that quit, crash, SIGTERM and SIGHUP all leave the tty clean.
 
@@ -179,6 +183,11 @@ def run_guarded(app: App[Any], *, grace: float = CLEAN_EXIT_GRACE) -> Any:
     """
     guard = TerminalGuard()
     guard.save()
+    # Checks run in threads, and a first import of a client library there is
+    # long pure-Python work: with the default 5 ms slices a key waited up to
+    # several of them. Shorter slices give the UI thread its turn sooner.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
     loop = asyncio.new_event_loop()
     loop.set_default_executor(DaemonExecutor())
 
@@ -204,6 +213,7 @@ def run_guarded(app: App[Any], *, grace: float = CLEAN_EXIT_GRACE) -> Any:
         raise
     finally:
         guard.active = False
+        sys.setswitchinterval(interval)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         loop.close()

@@ -335,7 +335,7 @@ class StepList(Widget, can_focus=True):
     """Every step with its state, one line each; Enter on one jumps there.
 
     Drawn as one block of text rather than as Textual's OptionList: the list is
-    on every screen, and the OptionList alone took about a third of the time
+    on every screen, and the OptionList alone added about 45 ms to the time
     from launch to the first screen (bench/run.py).
     """
 

@@ -149,3 +149,30 @@ async def test_check_rows_fold_and_unfold_in_one_widget():
         assert lines[1:] == [panel.row_text("a"), panel.row_text("b")]
         assert "Beta: error. refused" in lines[2]
         assert panel.row_text("missing") == ""
+
+
+def test_a_client_library_import_is_frozen_and_collection_stays_on(tmp_path):
+    """A check's first import sets the library's objects aside, so later passes skip them."""
+    result = run_python(
+        """
+        import gc, json, sys
+        from wizard.checks import registry
+
+        before = gc.get_freeze_count()
+        registry._preload("gitlab")
+        loaded = "httpx" in sys.modules
+        after_first = gc.get_freeze_count()
+        registry._preload("gitlab")  # loaded already: nothing more to set aside
+        print(json.dumps({
+            "loaded": loaded,
+            "enabled": gc.isenabled(),
+            "grew": after_first - before,
+            "again": gc.get_freeze_count() - after_first,
+        }))
+        """,
+        tmp_path,
+    )
+    assert result["loaded"]
+    assert result["enabled"]
+    assert result["grew"] > 1000
+    assert result["again"] == 0
