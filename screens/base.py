@@ -9,6 +9,7 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -179,6 +180,11 @@ class StepScreen(Screen):
             if field.display:
                 self.set_focus(field.control)
                 return
+
+    def on_resize(self, event: events.Resize) -> None:
+        # After the terminal shrinks, the field being typed in stays in view.
+        if self.focused is not None:
+            self.call_after_refresh(self.focused.scroll_visible, animate=False)
 
     def on_screen_suspend(self) -> None:
         self.stop_checks()

@@ -466,3 +466,16 @@ async def test_a_hidden_legacy_field_raises_no_warning_it_cannot_fix():
         summary = str(app.screen.query_one("#summary", Static).content)
         assert "registration.tags" not in summary
         assert app.answers.registration.tags == ["a", "b"]
+
+
+async def test_the_focused_field_stays_in_view_when_the_terminal_shrinks():
+    app = app_at("resources")
+    async with app.run_test(size=(80, 50)) as pilot:
+        await focus(pilot, "f-resources-helper-cpu-limit")
+        await pilot.resize_terminal(80, 20)
+        await pilot.pause(0.2)
+        control = app.focused
+        content = app.screen.query_one("#content")
+        assert content.region.contains_region(control.region), (
+            "the field went out of view"
+        )
