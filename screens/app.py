@@ -76,8 +76,10 @@ class WizardApp(App[int]):
     TITLE = "ask-runner-wizard"
     # The palette is not needed, and ctrl+p then stays free for the fields.
     ENABLE_COMMAND_PALETTE = False
-    # Textual's own ctrl+q, shown in the footer so every screen says how to leave.
-    BINDINGS: ClassVar = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    # Textual's own ctrl+q, shown in the footer so every screen says how to
+    # leave. Not a priority binding (Textual's is): it then comes after the
+    # keys typed before it, so "unsaved changes" counts them (see next_key).
+    BINDINGS: ClassVar = [Binding("ctrl+q", "quit", "Quit")]
 
     def __init__(self, answers: Answers, options: Any) -> None:
         super().__init__()
@@ -235,9 +237,12 @@ class WizardApp(App[int]):
     def resume_offer(self) -> Screen | None:
         """On a host set up before, the dialog that asks which step to change."""
         config, out = self.paths()
-        if not config.exists() and not out.exists():
-            # A fresh host: no need to load the readers to know that.
-            return None
+        try:
+            if not config.exists() and not out.exists():
+                # A fresh host: no need to load the readers to know that.
+                return None
+        except OSError:
+            return None  # a path that cannot be looked at: the target step says why
         from screens.resume import ResumeScreen
         from wizard.readback import runner_names, set_up_before
 

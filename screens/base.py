@@ -178,7 +178,7 @@ class StepScreen(Screen):
     def focus_first_field(self) -> None:
         for field in self.fields:
             if field.display:
-                self.set_focus(field.control)
+                self.set_focus(field.focus_target)
                 return
 
     def on_resize(self, event: events.Resize) -> None:

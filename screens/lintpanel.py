@@ -58,7 +58,11 @@ class LintPanel(Vertical):
     def show(self, path: Path) -> None:
         """Lint `path` and list what is wrong; hide the panel when it cannot be read."""
         self.path = path
-        if not path.is_file():
+        try:
+            readable = path.is_file()
+        except OSError:  # a name too long to look at: the config field says so
+            readable = False
+        if not readable:
             # Nothing to lint: the linter is not even imported (start-up stays short).
             self.display = False
             return

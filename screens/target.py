@@ -77,8 +77,11 @@ class TargetScreen(StepScreen):
         if target.mode != "edit" or target.runner == self.loaded_runner:
             return
         config, out = app.paths()
-        if not config.is_file():
-            return  # the file line under the fields says it does not exist yet
+        try:
+            if not config.is_file():
+                return  # the file line under the fields says it does not exist yet
+        except OSError:
+            return  # nor can it be looked at; the config field says why
         try:
             if target.runner not in runner_names(config):
                 return  # still being typed, or not an entry: nothing to load
@@ -112,7 +115,12 @@ def file_text(app) -> str:
     """Where files go, and the runner entries the chosen config.toml already has."""
     config, out = app.paths()
     lines = [f"config.toml: {config}", f"Other files: {out}"]
-    if not config.exists():
+    try:
+        exists = config.exists()
+    except OSError as exc:  # too long a name: the field says what to do
+        lines.append(f"It cannot be looked at: {exc.strerror or exc}")
+        return "\n".join(lines)
+    if not exists:
         lines.append("That file does not exist yet: it will be created.")
         return "\n".join(lines)
     # Imported only for a file to read: a fresh host starts without them.

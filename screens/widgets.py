@@ -241,6 +241,14 @@ class Field(Vertical):
     def control(self) -> Widget:
         return self.query_one("#" + self.spec.widget_id)
 
+    @property
+    def focus_target(self) -> Widget:
+        """What takes focus for this field: the stand-in while credentials are hidden."""
+        control = self.control
+        if not control.display and self.spec.kind == F.MULTILINE_SECRET:
+            return self.query_one(".reveal")
+        return control
+
     def show_problems(self, problems: list[Problem]) -> None:
         """Show this field's errors and warnings under it; hide the line when none."""
         text, level = "", ""

@@ -16,6 +16,7 @@ from screens.testing import choose, focus, paste_into, type_into
 from screens.widgets import CheckPanel
 from wizard.model import STEPS, Answers
 from wizard.options import Options
+from wizard.secret import Secret
 from wizard.write.files import unified_diff
 
 
@@ -479,3 +480,37 @@ async def test_the_focused_field_stays_in_view_when_the_terminal_shrinks():
         assert content.region.contains_region(control.region), (
             "the field went out of view"
         )
+
+
+async def test_text_typed_just_before_ctrl_q_still_asks():
+    """A burst "x, Ctrl+Q": the x is an unsaved change, so quitting asks first."""
+    app = app_at("registration")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        burst_text(app, *typed("x"), "ctrl+q")
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, QuitScreen)
+        assert app.answers.registration.url == "x"
+
+
+async def test_a_path_too_long_to_look_at_is_a_field_error():
+    app = app_at("target")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_into(pilot, "f-target-config", "/tmp/" + "a" * 300)
+        await pilot.pause()
+        assert "cannot be used" in field(app, "target.config").problem_text
+        assert app.states["target"] == "error"
+
+
+async def test_hidden_credentials_hand_focus_to_their_stand_in():
+    """On a return to Cluster, keys go to the visible "Hidden" line, not the hidden editor."""
+    answers = Answers()
+    answers.cluster.kubeconfig = Secret("apiVersion: v1\nkind: Config\n")
+    app = app_at("cluster", answers)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.focused.has_class("reveal")
+        assert app.focused.display
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused.id == "f-cluster-kubeconfig"

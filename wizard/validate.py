@@ -573,14 +573,34 @@ def _target(a: Answers, out: _Collector) -> None:
         out.add(
             "target.runner", "name the [[runners]] entry to edit, or choose mode new"
         )
-    if t.config and Path(t.config).expanduser().is_dir():
-        out.add(
-            "target.config", f"{t.config} is a folder; give the path of config.toml"
-        )
-    if t.out_dir and Path(t.out_dir).expanduser().is_file():
-        out.add(
-            "target.out_dir", f"{t.out_dir} is a file; give a folder for the artifacts"
-        )
+    if t.config:
+        kind, why = _path_kind(t.config)
+        if why:
+            out.add("target.config", f"this path cannot be used ({why}); shorten it")
+        elif kind == "dir":
+            out.add(
+                "target.config", f"{t.config} is a folder; give the path of config.toml"
+            )
+    if t.out_dir:
+        kind, why = _path_kind(t.out_dir)
+        if why:
+            out.add("target.out_dir", f"this path cannot be used ({why}); shorten it")
+        elif kind == "file":
+            out.add(
+                "target.out_dir",
+                f"{t.out_dir} is a file; give a folder for the artifacts",
+            )
+
+
+def _path_kind(text: str) -> tuple[str, str]:
+    """("dir" | "file" | "", "") for a path, or ("", why) when it cannot be looked at."""
+    path = Path(text).expanduser()
+    try:
+        if path.is_dir():
+            return "dir", ""
+        return ("file" if path.is_file() else ""), ""
+    except OSError as exc:  # a name longer than the system allows, a loop…
+        return "", exc.strerror or str(exc)
 
 
 def _registration(a: Answers, out: _Collector) -> None:
