@@ -176,17 +176,11 @@ class WizardApp(App[int]):
         """
 
         def after() -> None:
-            if (
-                node is self
-                or node.parent is None
-                # Stopped here (typed text in a field): nothing above sees it,
-                # so the next key need not wait for what the text sets off.
-                # Textual has no public flag; without it the walk goes on up.
-                or getattr(event, "_stop_propagation", False)
-                # The key closed the screen it was on (Enter in the step
-                # list): that screen will not pass anything on.
-                or self.left_behind(node)
-            ):
+            # Walking up even when a field stopped the key lets what the key
+            # set off (the field's Edited message to the screen) land first.
+            # A key that closed its screen (Enter in the step list) ends here:
+            # that screen will not pass anything on.
+            if node is self or node.parent is None or self.left_behind(node):
                 self.key_done(event)
             else:
                 self.follow(event, node.parent)
