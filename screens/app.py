@@ -43,7 +43,10 @@ _FILL_UNLESS_TOUCHED = {"cluster.kind"}
 
 
 # Seconds a key may take before the next one is handed out anyway (next_key).
-KEY_HOLD_LIMIT = 1.0
+# Only a key whose widget vanished mid-way should ever hit it; on a loaded
+# machine a step can take over a second to build, and a shorter limit then
+# handed keys to the step being left.
+KEY_HOLD_LIMIT = 3.0
 
 # Each step's screen class, in the module of the same name.
 SCREEN_CLASS_NAMES = {

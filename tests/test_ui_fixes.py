@@ -319,6 +319,14 @@ async def test_final_screen_keeps_the_indent_of_wrapped_lines():
         assert following.index("word") == start
 
 
+async def settle(pilot, done, timeout: float = 5.0) -> None:
+    """Let the app run until `done()` holds (a loaded machine may need seconds)."""
+    for _ in range(int(timeout / 0.05)):
+        if done():
+            return
+        await pilot.pause(0.05)
+
+
 def typed(text: str) -> list[str]:
     """Printable keys as the terminal sends them: the key name and its character."""
     return [f"char:{c}" for c in text]
@@ -343,7 +351,7 @@ async def test_text_typed_right_after_ctrl_n_goes_to_the_next_step():
         await pilot.pause()
         config_before = app.answers.target.config
         burst_text(app, "ctrl+n", *typed("zz"))
-        await pilot.pause(0.5)
+        await settle(pilot, lambda: app.answers.registration.url == "zz")
         assert app.screen.STEP == "registration"
         assert app.answers.registration.url == "zz"
         assert app.answers.target.config == config_before
@@ -354,7 +362,7 @@ async def test_text_typed_right_after_tab_goes_to_the_next_field():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         burst_text(app, *typed("abc"), "tab", *typed("QQQ"))
-        await pilot.pause(0.5)
+        await settle(pilot, lambda: app.focused.value == "QQQ")
         assert app.answers.registration.url == "abc"
         assert app.focused.id == "f-registration-token"
         assert app.focused.value == "QQQ"
@@ -365,7 +373,7 @@ async def test_keys_after_a_jump_from_the_step_list_reach_the_new_step():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         burst_text(app, "ctrl+g", "up", "enter", *typed("yy"))
-        await pilot.pause(0.5)
+        await settle(pilot, lambda: app.answers.registration.url == "yy")
         assert app.screen.STEP == "registration"
         assert app.answers.registration.url == "yy"
         assert app.answers.cluster.kubeconfig is None
